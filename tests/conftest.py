@@ -1,0 +1,97 @@
+"""Shared fixtures: a tiny sentiment dataset made on the fly, read through datasets.load_dataset."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    import torch
+
+    # One thread per xdist worker: two workers with two spinning OpenMP threads each on a
+    # 2-core machine slow every test down several times over.
+    torch.set_num_threads(1)
+
+POSITIVE = ["great", "wonderful", "superb", "loved", "brilliant", "moving", "delightful"]
+NEGATIVE = ["awful", "terrible", "boring", "hated", "worst", "dull", "painful"]
+FILLER = (
+    "the movie film plot actor actress story scene was is and a an of it this that with director "
+    "cast music ending script camera time character saw watched yesterday friends cinema"
+).split()
+
+
+def make_reviews(n: int, seed: int) -> tuple[list[str], list[int]]:
+    """``n`` reviews of filler words with 1-3 sentiment words of their class; some hold <br /> tags."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = i % 2
+        words = list(rng.choice(FILLER, size=rng.integers(3, 25)))
+        cues = rng.choice(POSITIVE if label else NEGATIVE, size=rng.integers(1, 4))
+        for cue in cues:
+            words.insert(int(rng.integers(0, len(words) + 1)), str(cue))
+        text = " ".join(words).capitalize() + "."
+        if rng.random() < 0.3:
+            text = text.replace(" ", " <br /><br />", 1)
+        texts.append(text)
+        labels.append(label)
+    return texts, labels
+
+
+def write_dataset(folder: Path, splits: dict[str, int], *, text_column: str = "text", seed: int = 0) -> Path:
+    """Parquet files with a ClassLabel, laid out so that ``load_dataset(folder)`` finds the splits."""
+    from datasets import ClassLabel, Dataset, Features, Value
+
+    folder.mkdir(parents=True, exist_ok=True)
+    features = Features({text_column: Value("string"), "label": ClassLabel(names=["neg", "pos"])})
+    for i, (split, n) in enumerate(splits.items()):
+        texts, labels = make_reviews(n, seed + i)
+        Dataset.from_dict({text_column: texts, "label": labels}, features=features).to_parquet(
+            str(folder / f"{split}-00000-of-00001.parquet")
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory) -> Path:
+    """A tiny IMDB look-alike: train 400 and test 120 reviews."""
+    return write_dataset(tmp_path_factory.mktemp("tiny_imdb"), {"train": 400, "test": 120})
+
+
+@pytest.fixture(scope="session")
+def tiny_sst(tmp_path_factory) -> Path:
+    """A tiny SST-2 look-alike: a 'sentence' column, train and validation splits, no test split."""
+    return write_dataset(
+        tmp_path_factory.mktemp("tiny_sst"), {"train": 300, "validation": 80}, text_column="sentence", seed=7
+    )
+
+
+TINY_OVERRIDES = [
+    "tokenizer.vocab_size=200",
+    "tokenizer.min_frequency=1",
+    "model.embedding_dim=16",
+    "train.epochs=6",
+    "train.batch_size=16",
+    "train.lr=0.01",
+    "train.patience=null",
+    "train.device=cpu",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_data, tmp_path_factory) -> Path:
+    """A TextCNN trained on the tiny data (a few seconds), shared by the tests that only read it."""
+    from textcnn.config import load_config
+    from textcnn.pipeline import train_run
+
+    config = load_config(
+        Path(__file__).parents[1] / "configs" / "textcnn_imdb.yaml",
+        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES],
+    )
+    out = tmp_path_factory.mktemp("runs") / "tiny_textcnn"
+    train_run(config, out, progress=False, log=lambda _: None)
+    return out

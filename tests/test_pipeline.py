@@ -1,0 +1,122 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from safetensors.torch import load_file, save_file
+
+from textcnn.config import load_config
+from textcnn.errors import UserError
+from textcnn.pipeline import Run, train_run
+
+RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
+
+
+def test_run_folder_contents(tiny_run):
+    for name in RUN_FILES:
+        assert (tiny_run / name).is_file(), name
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    for key in ("val_accuracy", "test_accuracy", "test_split", "epoch_seconds", "train_seconds", "num_parameters"):
+        assert key in metrics
+    assert metrics["test_split"] == "test" and len(metrics["epoch_seconds"]) == metrics["epochs_run"]
+    assert metrics["test_accuracy"] > 0.8  # the cues are easy: well above chance
+    assert (tiny_run / "history.csv").read_text().count("\n") == metrics["epochs_run"] + 1
+
+
+def test_save_load_predict_identical(tiny_run, tiny_data):
+    run = Run.load(tiny_run, device="cpu")
+    texts = ["A wonderful, brilliant film.", "Boring and awful.", "", "x"]
+    first = run.predict_proba(texts)
+    second = Run.load(tiny_run, device="cpu").predict_proba(texts)
+    np.testing.assert_array_equal(first, second)
+    # Prediction order does not depend on batching or on the other texts in the batch.
+    np.testing.assert_allclose(run.predict_proba(texts[::-1], batch_size=1)[::-1], first, atol=1e-6)
+    labels = [p["label"] for p in run.predict(texts[:2])]
+    assert labels == ["pos", "neg"]
+    assert run.evaluate(split="test")["accuracy"] == pytest.approx(
+        json.loads((tiny_run / "metrics.json").read_text())["test_accuracy"]
+    )
+
+
+def test_bad_texts_still_predict(tiny_run):
+    run = Run.load(tiny_run, device="cpu")
+    texts = ["", "   \t ", "qwxz zzkj", "great", "great movie " * 60_000]  # the last is ~720 KB
+    out = run.predict(texts)
+    assert len(out) == 5 and all(0.5 <= p["probability"] <= 1.0 for p in out)
+    assert run.predict([]) == []
+
+
+def test_evaluate_metrics(tiny_run, tiny_data):
+    metrics = Run.load(tiny_run, device="cpu").evaluate(str(tiny_data), "test")
+    assert metrics["num_examples"] == 120
+    matrix = np.array(metrics["confusion_matrix"]["rows_true_columns_predicted"])
+    assert matrix.sum() == 120 and np.trace(matrix) / 120 == pytest.approx(metrics["accuracy"])
+    assert set(metrics["per_class"]) == {"neg", "pos"}
+
+
+def test_broken_run_folders(tiny_run, tmp_path):
+    with pytest.raises(UserError, match="run folder not found"):
+        Run.load(tmp_path / "none")
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(tiny_run / "config.yaml", partial)
+    with pytest.raises(UserError, match="missing tokenizer.json, model.safetensors"):
+        Run.load(partial)
+
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(tiny_run, corrupt)
+    (corrupt / "model.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(UserError, match="not a valid textcnn checkpoint"):
+        Run.load(corrupt)
+
+    mismatch = tmp_path / "mismatch"
+    shutil.copytree(tiny_run, mismatch)
+    config = yaml.safe_load((mismatch / "config.yaml").read_text())
+    config["model"]["num_filters"] = 5
+    (mismatch / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(UserError, match="checkpoint does not match config.yaml"):
+        Run.load(mismatch)
+
+    missing_key = tmp_path / "missing_key"
+    shutil.copytree(tiny_run, missing_key)
+    state = load_file(str(missing_key / "model.safetensors"))
+    state.pop("classifier.1.bias")
+    save_file(state, str(missing_key / "model.safetensors"), metadata={"class_names": '["neg", "pos"]'})
+    with pytest.raises(UserError, match="classifier.1.bias: missing"):
+        Run.load(missing_key)
+
+
+def test_train_refuses_to_overwrite_and_pretrained_modes_need_vectors(tiny_run, tiny_data):
+    config = load_config(tiny_run / "config.yaml")
+    with pytest.raises(UserError, match="already holds a trained run"):
+        train_run(config, tiny_run, progress=False, log=lambda _: None)
+    static = load_config(tiny_run / "config.yaml", ["model.embedding_mode=static"])
+    with pytest.raises(UserError, match="needs pretrained word vectors"):
+        train_run(static, tiny_run.parent / "static", progress=False, log=lambda _: None)
+
+
+def test_lstm_run_round_trip(tiny_data, tmp_path):
+    config = load_config(
+        None,
+        [
+            f"data.path={tiny_data}",
+            "model.name=lstm",
+            "model.embedding_dim=16",
+            "model.hidden_size=16",
+            "tokenizer.vocab_size=200",
+            "tokenizer.min_frequency=1",
+            "train.epochs=3",
+            "train.batch_size=16",
+            "train.lr=0.01",
+            "train.device=cpu",
+        ],
+    )
+    metrics = train_run(config, tmp_path / "lstm", progress=False, log=lambda _: None)
+    assert metrics["model"] == "lstm" and metrics["test_accuracy"] > 0.7
+    run = Run.load(tmp_path / "lstm", device="cpu")
+    torch.testing.assert_close(
+        torch.from_numpy(run.predict_proba(["superb and moving", "dull"])),
+        torch.from_numpy(run.predict_proba(["superb and moving", "dull"], batch_size=1)),
+    )

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+import torch
+
+from textcnn.config import TrainConfig, load_config
+from textcnn.models import get_model
+from textcnn.text.batching import BucketedBatches
+from textcnn.text.data import load_splits
+from textcnn.text.tokenizer import encode, train_tokenizer
+from textcnn.trainer import Trainer, lr_factor
+
+from .conftest import TINY_OVERRIDES
+
+
+def _setup(tiny_data, name: str, seed: int = 0, *extra: str):
+    config = load_config(None, [f"data.path={tiny_data}", f"model.name={name}", *TINY_OVERRIDES, *extra])
+    splits = load_splits(config.data, seed)
+    tok = train_tokenizer(splits.train.texts, vocab_size=200, min_frequency=1)
+    train = BucketedBatches(encode(tok, splits.train.texts), splits.train.labels, 16, shuffle=True, seed=seed)
+    val = BucketedBatches(encode(tok, splits.validation.texts), splits.validation.labels, 64, shuffle=False)
+    torch.manual_seed(seed)
+    model = get_model(config.model, tok.get_vocab_size(), 2)
+    return config, model, train, val
+
+
+@pytest.mark.parametrize("name", ["textcnn", "lstm"])
+def test_models_learn_tiny_data_well_above_chance(tiny_data, name):
+    config, model, train, val = _setup(tiny_data, name)
+    result = Trainer(config.train, progress=False, log=lambda _: None).fit(model, train, val)
+    assert result.best_val_accuracy >= 0.9
+    assert result.history[-1].train_loss < result.history[0].train_loss
+
+
+def test_same_seed_same_metrics_on_cpu(tiny_data):
+    runs = []
+    for _ in range(2):
+        config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.epochs=2")
+        result = Trainer(config.train, progress=False, log=lambda _: None).fit(model, train, val)
+        runs.append([(r.train_loss, r.val_accuracy) for r in result.history])
+    assert runs[0] == runs[1]
+
+
+def test_interrupt_keeps_best_epoch(tiny_data):
+    config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.epochs=5")
+
+    class InterruptAtEpoch3(BucketedBatches):
+        def __iter__(self):
+            for i, batch in enumerate(super().__iter__()):
+                if self.epoch == 3 and i == 2:
+                    raise KeyboardInterrupt
+                yield batch
+
+    train.__class__ = InterruptAtEpoch3
+    result = Trainer(config.train, progress=False, log=lambda _: None).fit(model, train, val)
+    assert result.interrupted and len(result.history) == 2 and result.best_epoch in (1, 2)
+
+
+def test_early_stopping_and_best_weights(tiny_data):
+    config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.epochs=30", "train.patience=2")
+    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    result = trainer.fit(model, train, val)
+    assert result.stopped_early and len(result.history) < 30
+    assert len(result.history) - result.best_epoch == 2
+    _, accuracy = trainer.evaluate(model, val)
+    assert accuracy == pytest.approx(result.best_val_accuracy)  # the model holds the best epoch's weights
+
+
+def test_schedules():
+    cfg = TrainConfig(schedule="linear", warmup_steps=10)
+    assert lr_factor(0, 110, cfg) == pytest.approx(0.1) and lr_factor(9, 110, cfg) == pytest.approx(1.0)
+    assert lr_factor(60, 110, cfg) == pytest.approx(0.5) and lr_factor(110, 110, cfg) == 0.0
+    cos = TrainConfig(schedule="cosine")
+    assert lr_factor(0, 100, cos) == pytest.approx(1.0) and lr_factor(50, 100, cos) == pytest.approx(0.5)
+    assert lr_factor(70, 100, TrainConfig()) == 1.0
+    assert np.isclose(lr_factor(100, 100, cos), 0.0)

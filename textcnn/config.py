@@ -1,0 +1,241 @@
+"""Dataclass configs loaded from YAML whose keys are the field names, validated with errors naming the key.
+
+A run config has four sections plus a seed::
+
+    seed: 0
+    data: {path: stanfordnlp/imdb, max_length: 400, ...}      # DataConfig
+    tokenizer: {vocab_size: 30000, min_frequency: 2}          # TokenizerConfig
+    model: {name: textcnn, embedding_dim: 128, ...}           # the registered model's own config class
+    train: {epochs: 10, lr: 0.001, ...}                       # TrainConfig
+
+``model.name`` picks the model from the registry, and the rest of ``model`` is checked against that
+model's config dataclass, so each model owns its options and a new model is one file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UserError
+
+
+class ConfigError(UserError):
+    """A config key that does not exist or a value that is not allowed."""
+
+
+@dataclass
+class DataConfig:
+    path: str = "stanfordnlp/imdb"  # hub dataset name or local folder, passed to datasets.load_dataset
+    name: str | None = None  # the dataset's config name, if it has several
+    text_column: str = "text"
+    label_column: str = "label"
+    train_split: str = "train"
+    validation_split: str | None = None  # an existing split to validate on; None: hold one out of train
+    test_split: str | None = None  # None: 'test' if the dataset has it, else 'validation'
+    val_size: float = 0.1  # held-out fraction of train (when validation_split is None)
+    max_length: int = 400  # tokens kept per text (the rest is cut)
+    strip_html: bool = True  # replace HTML tags such as IMDB's <br /> with spaces
+    lowercase: bool = True
+    max_train_samples: int | None = None  # use only the first N shuffled training texts (quick runs)
+    max_eval_samples: int | None = None  # likewise for validation and test
+
+    def __post_init__(self) -> None:
+        _check(0.0 < self.val_size < 1.0, "data.val_size", self.val_size, "a fraction between 0 and 1")
+        _check(self.max_length >= 1, "data.max_length", self.max_length, ">= 1")
+        for key in ("max_train_samples", "max_eval_samples"):
+            value = getattr(self, key)
+            _check(value is None or value >= 1, f"data.{key}", value, ">= 1 or null")
+
+
+@dataclass
+class TokenizerConfig:
+    vocab_size: int = 30000  # including the [PAD] and [UNK] tokens
+    min_frequency: int = 2  # a word seen fewer times in train becomes [UNK]
+
+    def __post_init__(self) -> None:
+        _check(self.vocab_size >= 3, "tokenizer.vocab_size", self.vocab_size, ">= 3")
+        _check(self.min_frequency >= 1, "tokenizer.min_frequency", self.min_frequency, ">= 1")
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
+SCHEDULES = ("constant", "linear", "cosine")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    eval_batch_size: int = 256
+    optimizer: str = "adam"  # adam | adamw | sgd | adadelta
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9  # sgd only
+    schedule: str = "constant"  # constant | linear | cosine (decay to 0 over all epochs, per step)
+    warmup_steps: int = 0
+    grad_clip: float | None = None  # max global gradient norm; null: no clipping
+    patience: int | None = 3  # stop after this many epochs without a better validation accuracy
+    bucket_chunk: int = 50  # length bucketing: sort within chunks of bucket_chunk * batch_size texts
+    device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
+    threads: int | None = None  # CPU threads for torch; null: torch's default
+
+    def __post_init__(self) -> None:
+        for key in ("epochs", "batch_size", "eval_batch_size", "bucket_chunk"):
+            _check(getattr(self, key) >= 1, f"train.{key}", getattr(self, key), ">= 1")
+        _check(self.optimizer in OPTIMIZERS, "train.optimizer", self.optimizer, f"one of {OPTIMIZERS}")
+        _check(self.schedule in SCHEDULES, "train.schedule", self.schedule, f"one of {SCHEDULES}")
+        _check(self.lr > 0, "train.lr", self.lr, "> 0")
+        _check(self.weight_decay >= 0, "train.weight_decay", self.weight_decay, ">= 0")
+        _check(self.warmup_steps >= 0, "train.warmup_steps", self.warmup_steps, ">= 0")
+        _check(self.grad_clip is None or self.grad_clip > 0, "train.grad_clip", self.grad_clip, "> 0 or null")
+        _check(self.patience is None or self.patience >= 1, "train.patience", self.patience, ">= 1 or null")
+        _check(self.threads is None or self.threads >= 1, "train.threads", self.threads, ">= 1 or null")
+        _check(
+            self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),
+            "train.device",
+            self.device,
+            "auto, cpu, cuda or cuda:N",
+        )
+
+
+@dataclass
+class RunConfig:
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: Any = None  # the registered model's config dataclass (see textcnn.models)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check(ok: bool, key: str, value: Any, expected: str) -> None:
+    if not ok:
+        raise ConfigError(f"{key}: {value!r} is not allowed; expected {expected}")
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """Check ``value`` against a field's type hint (int, float, bool, str, list[int], X | None)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key)
+            except ConfigError as error:
+                errors.append(error)
+        raise errors[0]
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        (item,) = typing.get_args(hint)[:1]
+        return [_coerce(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, str):  # PyYAML reads 1e-3 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def from_dict(cls: type, values: dict[str, Any] | None, prefix: str) -> Any:
+    """Build dataclass ``cls`` from a dict whose keys must be its field names."""
+    values = {} if values is None else values
+    if not isinstance(values, dict):
+        raise ConfigError(f"{prefix}: expected a mapping of keys to values, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ConfigError(f"unknown key {prefix}.{unknown[0]}; valid keys in {prefix}: {', '.join(names)}")
+    kwargs = {k: _coerce(v, hints[k], f"{prefix}.{k}") for k, v in values.items()}
+    return cls(**kwargs)
+
+
+def set_dotted(tree: dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set section.key=value`` override; the value is parsed as YAML (3, 1e-3, true, [3, 4])."""
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set expects key=value, got {assignment!r}")
+    parts = key.strip().split(".")
+    node = tree
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {key}: {part} is not a section")
+        node = child
+    try:
+        node[parts[-1]] = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"--set {key}: cannot parse value {raw!r} ({error.__class__.__name__})") from None
+
+
+def build_config(tree: dict[str, Any]) -> RunConfig:
+    """Validate a nested dict (as read from YAML) into a :class:`RunConfig`."""
+    from .models import model_config_class  # the registry owns the model configs
+
+    if not isinstance(tree, dict):
+        raise ConfigError(f"a config must be a mapping of sections, got {type(tree).__name__}")
+    sections = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(tree) - sections)
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]}; valid top-level keys: {', '.join(sorted(sections))}")
+    model_tree = dict(tree.get("model") or {})
+    model_name = model_tree.setdefault("name", "textcnn")
+    model = from_dict(model_config_class(model_name), model_tree, "model")
+    seed = _coerce(tree.get("seed", 0), int, "seed")
+    return RunConfig(
+        seed=seed,
+        data=from_dict(DataConfig, tree.get("data"), "data"),
+        tokenizer=from_dict(TokenizerConfig, tree.get("tokenizer"), "tokenizer"),
+        model=model,
+        train=from_dict(TrainConfig, tree.get("train"), "train"),
+    )
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """Read a YAML config (or start from defaults when ``path`` is None) and apply ``--set`` overrides."""
+    tree: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    for assignment in overrides:
+        set_dotted(tree, assignment)
+    return build_config(tree)
+
+
+def save_config(config: RunConfig, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")

@@ -1,0 +1,255 @@
+"""Text classification end to end: train a run folder, load it back, evaluate, predict.
+
+A run folder holds everything needed to predict on new text::
+
+    config.yaml        the resolved config
+    tokenizer.json     cleaning, vocabulary, truncation
+    model.safetensors  the best validation epoch's weights (+ class names and vocab size as metadata)
+    metrics.json       val_accuracy, test_accuracy, test_split, epoch_seconds, train_seconds, ...
+    history.csv        one row per epoch
+    curves.png         loss and accuracy per epoch
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer
+from torch import nn
+
+from . import __version__
+from .config import ConfigError, RunConfig, load_config, save_config
+from .errors import UserError
+from .models import get_model
+from .plots import plot_curves
+from .text.batching import BucketedBatches
+from .text.data import LabeledTexts, load_eval_split, load_splits
+from .text.tokenizer import encode, load_tokenizer, save_tokenizer, train_tokenizer
+from .trainer import Trainer, predict_logits, resolve_device, seed_everything
+
+RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
+
+
+def _save_model(model: nn.Module, path: Path, class_names: list[str], vocab_size: int) -> None:
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    metadata = {"class_names": json.dumps(class_names), "vocab_size": str(vocab_size), "textcnn": __version__}
+    tmp = path.with_suffix(".tmp")
+    save_file(state, str(tmp), metadata=metadata)
+    tmp.replace(path)  # atomic: an interrupted save never leaves a half-written checkpoint
+
+
+def _batches(tokenizer: Tokenizer, data: LabeledTexts, batch_size: int, **kw) -> BucketedBatches:
+    return BucketedBatches(encode(tokenizer, data.texts), data.labels, batch_size, **kw)
+
+
+def accuracy(logits: torch.Tensor, labels: np.ndarray) -> float:
+    return float((logits.argmax(dim=1).numpy() == labels).mean())
+
+
+def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, log=print) -> dict:
+    """Train the configured model and write a run folder; returns the metrics."""
+    out = Path(out_dir)
+    if (out / "model.safetensors").exists():
+        raise UserError(f"{out} already holds a trained run; choose another --out")
+    if config.model.embedding_mode != "rand":
+        raise UserError(
+            f"model.embedding_mode {config.model.embedding_mode!r} needs pretrained word vectors, "
+            "which textcnn cannot load yet; use embedding_mode: rand"
+        )
+    seed_everything(config.seed)
+    started = time.perf_counter()
+    splits = load_splits(config.data, config.seed)
+    log(
+        f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
+        f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
+    )
+    data = config.data
+    tokenizer = train_tokenizer(
+        splits.train.texts,
+        vocab_size=config.tokenizer.vocab_size,
+        min_frequency=config.tokenizer.min_frequency,
+        lowercase=data.lowercase,
+        strip_html=data.strip_html,
+        max_length=data.max_length,
+    )
+    vocab_size = tokenizer.get_vocab_size()
+    tc = config.train
+    train = _batches(tokenizer, splits.train, tc.batch_size, shuffle=True, chunk=tc.bucket_chunk, seed=config.seed)
+    validation = _batches(tokenizer, splits.validation, tc.eval_batch_size, shuffle=False)
+    test = _batches(tokenizer, splits.test, tc.eval_batch_size, shuffle=False)
+    mean_tokens = float(np.mean(train.lengths))
+    log(
+        f"tokenizer: {vocab_size} words; {mean_tokens:.0f} tokens per training text on average "
+        f"(cut at {data.max_length})"
+    )
+
+    model = get_model(config.model, vocab_size, len(splits.class_names))
+    num_parameters = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(config, out / "config.yaml")
+    save_tokenizer(tokenizer, out / "tokenizer.json")
+
+    trainer = Trainer(tc, progress=progress, log=log)
+    log(f"model: {config.model.name}, {num_parameters:,} parameters ({trainable:,} trainable) on {trainer.device}")
+    prep_seconds = time.perf_counter() - started
+    result = trainer.fit(
+        model,
+        train,
+        validation,
+        on_improve=lambda m, _: _save_model(m, out / "model.safetensors", splits.class_names, vocab_size),
+    )
+    if not result.history:
+        raise UserError("training stopped before the first epoch ended; nothing was saved")
+
+    test_logits = predict_logits(model, test, trainer.device, progress=progress, desc="test")
+    epoch_seconds = [r.seconds for r in result.history]
+    metrics = {
+        "model": config.model.name,
+        "val_accuracy": result.best_val_accuracy,
+        "test_accuracy": accuracy(test_logits, test.labels),
+        "test_split": splits.test_split,
+        "validation_source": splits.validation_source,
+        "best_epoch": result.best_epoch,
+        "epochs_run": len(result.history),
+        "stopped_early": result.stopped_early,
+        "interrupted": result.interrupted,
+        "epoch_seconds": epoch_seconds,
+        "train_seconds": sum(epoch_seconds),
+        "prep_seconds": prep_seconds,
+        "total_seconds": time.perf_counter() - started,
+        "num_parameters": num_parameters,
+        "trainable_parameters": trainable,
+        "vocab_size": vocab_size,
+        "num_train": len(splits.train),
+        "num_validation": len(splits.validation),
+        "num_test": len(splits.test),
+        "mean_train_tokens": mean_tokens,
+        "class_names": splits.class_names,
+        "device": str(trainer.device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "textcnn": __version__,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
+        fields = [f.name for f in dataclasses.fields(result.history[0])]
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(dataclasses.asdict(r) for r in result.history)
+    plot_curves(result.history, out / "curves.png", title=f"{config.model.name} on {config.data.path}")
+    log(
+        f"best epoch {result.best_epoch}: val acc {metrics['val_accuracy']:.4f}, "
+        f"test acc ({splits.test_split}) {metrics['test_accuracy']:.4f}; run saved to {out}"
+    )
+    return metrics
+
+
+@dataclass
+class Run:
+    """A trained run loaded from its folder."""
+
+    path: Path
+    config: RunConfig
+    tokenizer: Tokenizer
+    model: nn.Module
+    class_names: list[str]
+    device: torch.device
+
+    @classmethod
+    def load(cls, run_dir: str | Path, device: str = "auto") -> Run:
+        path = Path(run_dir)
+        if not path.is_dir():
+            raise UserError(f"run folder not found: {path}")
+        missing = [name for name in RUN_FILES if not (path / name).is_file()]
+        if missing:
+            raise UserError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
+        try:
+            config = load_config(path / "config.yaml")
+        except ConfigError as error:
+            raise UserError(f"{path / 'config.yaml'}: {error}") from None
+        tokenizer = load_tokenizer(path / "tokenizer.json")
+        try:
+            state = load_file(str(path / "model.safetensors"))
+            from safetensors import safe_open
+
+            with safe_open(str(path / "model.safetensors"), "pt") as f:
+                metadata = f.metadata() or {}
+            class_names = json.loads(metadata["class_names"])
+        except (SafetensorError, OSError, KeyError, ValueError) as error:
+            raise UserError(f"{path / 'model.safetensors'} is not a valid textcnn checkpoint: {error}") from None
+        vocab_size = tokenizer.get_vocab_size()
+        model = get_model(config.model, vocab_size, len(class_names))
+        expected = model.state_dict()
+        problems = [
+            f"{k}: checkpoint {tuple(v.shape)} vs config {tuple(expected[k].shape)}"
+            for k, v in state.items()
+            if k in expected and v.shape != expected[k].shape
+        ]
+        problems += [f"{k}: missing from checkpoint" for k in expected if k not in state]
+        problems += [f"{k}: not in the model" for k in state if k not in expected]
+        if problems:
+            raise UserError(f"{path}: checkpoint does not match config.yaml ({'; '.join(problems[:3])})")
+        model.load_state_dict(state)
+        device_ = resolve_device(device)
+        model.to(device_).eval()
+        return cls(path, config, tokenizer, model, class_names, device_)
+
+    def predict_proba(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
+        if not texts:
+            return np.zeros((0, len(self.class_names)), dtype=np.float32)
+        batches = BucketedBatches(encode(self.tokenizer, texts), None, batch_size, shuffle=False)
+        return torch.softmax(predict_logits(self.model, batches, self.device), dim=1).numpy()
+
+    def predict(self, texts: list[str], batch_size: int = 256) -> list[dict]:
+        """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
+        probs = self.predict_proba(texts, batch_size)
+        best = probs.argmax(axis=1)
+        return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
+
+    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int = 256) -> dict:
+        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split."""
+        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+        data_config = self.config.data if data_path is None else dataclasses.replace(self.config.data, path=data_path)
+        split = split or data_config.test_split or _default_test_split(data_config)
+        data = load_eval_split(data_config, split, self.class_names)
+        probs = self.predict_proba(data.texts, batch_size)
+        predicted = probs.argmax(axis=1)
+        classes = list(range(len(self.class_names)))
+        precision, recall, f1, support = precision_recall_fscore_support(
+            data.labels, predicted, labels=classes, zero_division=0
+        )
+        return {
+            "run": str(self.path),
+            "data": data_config.path,
+            "split": split,
+            "num_examples": len(data),
+            "accuracy": float((predicted == data.labels).mean()),
+            "per_class": {
+                name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                for name, p, r, f, s in zip(self.class_names, precision, recall, f1, support)
+            },
+            "confusion_matrix": {
+                "labels": self.class_names,
+                "rows_true_columns_predicted": confusion_matrix(data.labels, predicted, labels=classes).tolist(),
+            },
+        }
+
+
+def _default_test_split(data_config) -> str:
+    from .text.data import load_raw
+
+    return "test" if "test" in load_raw(data_config) else "validation"

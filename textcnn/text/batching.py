@@ -1,0 +1,95 @@
+"""Length-bucketed batches of token ids, padded, with a mask of real positions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .tokenizer import PAD_ID
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor  # (B, L) int64, PAD_ID after each text's end
+    mask: torch.Tensor  # (B, L) bool, True at real tokens
+    labels: torch.Tensor | None  # (B,) int64
+    index: np.ndarray  # (B,) positions of these texts in the dataset
+
+    def to(self, device: torch.device) -> Batch:
+        non_blocking = device.type == "cuda"
+        labels = None if self.labels is None else self.labels.to(device, non_blocking=non_blocking)
+        return Batch(
+            self.ids.to(device, non_blocking=non_blocking),
+            self.mask.to(device, non_blocking=non_blocking),
+            labels,
+            self.index,
+        )
+
+
+def collate(sequences: Sequence[np.ndarray], labels: np.ndarray | None, index: np.ndarray) -> Batch:
+    """Pad ``sequences`` to the longest one in the batch."""
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    ids = np.full((len(sequences), max(int(lengths.max()), 1)), PAD_ID, dtype=np.int64)  # (B, L)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = seq
+    mask = np.arange(ids.shape[1])[None, :] < lengths[:, None]  # (B, L)
+    return Batch(
+        torch.from_numpy(ids),
+        torch.from_numpy(mask),
+        None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64)),
+        index,
+    )
+
+
+class BucketedBatches:
+    """Batches of texts of similar length, so that padding stays small.
+
+    Training order (``shuffle=True``): shuffle all texts, cut them into chunks of
+    ``chunk * batch_size``, sort each chunk by length, cut it into batches, then shuffle the
+    batches. Evaluation order (``shuffle=False``): sorted by length, fixed. Each epoch's order
+    comes from ``seed`` and the epoch number, so a run is repeatable.
+    """
+
+    def __init__(
+        self,
+        sequences: Sequence[np.ndarray],
+        labels: np.ndarray | None,
+        batch_size: int,
+        *,
+        shuffle: bool,
+        chunk: int = 50,
+        seed: int = 0,
+    ) -> None:
+        self.sequences, self.labels = sequences, labels
+        self.lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        self.batch_size, self.shuffle, self.chunk, self.seed = batch_size, shuffle, chunk, seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-len(self.sequences) // self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def order(self) -> list[np.ndarray]:
+        """The index arrays of this epoch's batches."""
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        rng = np.random.default_rng([self.seed, self.epoch])
+        perm = rng.permutation(len(self.sequences))
+        span = self.chunk * self.batch_size
+        batches = []
+        for start in range(0, len(perm), span):
+            piece = perm[start : start + span]
+            piece = piece[np.argsort(self.lengths[piece], kind="stable")]
+            batches.extend(piece[i : i + self.batch_size] for i in range(0, len(piece), self.batch_size))
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[Batch]:
+        for index in self.order():
+            labels = None if self.labels is None else self.labels[index]
+            yield collate([self.sequences[i] for i in index], labels, index)

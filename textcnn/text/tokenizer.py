@@ -1,0 +1,81 @@
+"""A word-level tokenizer (Hugging Face ``tokenizers``) trained on the training split only.
+
+Cleaning, lowercasing and truncation live inside the tokenizer, so ``tokenizer.json`` alone turns
+raw text into the ids a trained model expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
+from tokenizers.models import WordLevel
+from tokenizers.trainers import WordLevelTrainer
+
+from ..errors import UserError
+
+PAD, UNK = "[PAD]", "[UNK]"
+PAD_ID, UNK_ID = 0, 1
+
+
+def build_tokenizer(*, lowercase: bool = True, strip_html: bool = True, max_length: int | None = None) -> Tokenizer:
+    """An untrained WordLevel tokenizer: NFKC, HTML tags to spaces, lowercase, words and punctuation."""
+    steps = [normalizers.NFKC()]
+    if strip_html:
+        steps.append(normalizers.Replace(Regex(r"<[^>]{0,40}>"), " "))  # IMDB's <br /> and friends
+    if lowercase:
+        steps.append(normalizers.Lowercase())
+    tokenizer = Tokenizer(WordLevel(unk_token=UNK))
+    tokenizer.normalizer = normalizers.Sequence(steps)
+    # Words (letters, digits, apostrophes inside words: "don't") and each punctuation mark on its own.
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(r"\w+(?:'\w+)*|[^\w\s]"), behavior="isolated")]
+    )
+    if max_length is not None:
+        tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+def train_tokenizer(
+    texts: Sequence[str],
+    *,
+    vocab_size: int,
+    min_frequency: int,
+    lowercase: bool = True,
+    strip_html: bool = True,
+    max_length: int | None = None,
+) -> Tokenizer:
+    """Learn the vocabulary from ``texts`` (the training split): the most frequent words, [PAD]=0, [UNK]=1."""
+    tokenizer = build_tokenizer(lowercase=lowercase, strip_html=strip_html, max_length=max_length)
+    trainer = WordLevelTrainer(
+        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=[PAD, UNK], show_progress=False
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
+    return tokenizer
+
+
+def encode(tokenizer: Tokenizer, texts: Sequence[str]) -> list[np.ndarray]:
+    """Token ids per text (batch-encoded in Rust, truncated as the tokenizer says).
+
+    A text with no tokens (empty or only whitespace) becomes a single [UNK], so every text has
+    at least one real position.
+    """
+    encodings = tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+    empty = np.array([UNK_ID], dtype=np.int32)
+    return [np.asarray(e.ids, dtype=np.int32) if e.ids else empty for e in encodings]
+
+
+def save_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
+    tokenizer.save(str(path))
+
+
+def load_tokenizer(path: str | Path) -> Tokenizer:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"tokenizer file not found: {path}")
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as error:  # tokenizers raises a bare Exception on a corrupt file
+        raise UserError(f"{path} is not a valid tokenizer.json: {str(error).splitlines()[0]}") from None
