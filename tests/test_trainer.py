@@ -3,11 +3,12 @@ import pytest
 import torch
 
 from textcnn.config import TrainConfig, load_config
+from textcnn.errors import UserError
 from textcnn.models import get_model
 from textcnn.text.batching import BucketedBatches
 from textcnn.text.data import load_splits
 from textcnn.text.tokenizer import encode, train_tokenizer
-from textcnn.trainer import Trainer, lr_factor
+from textcnn.trainer import Trainer, build_optimizers, clip_gradients, lr_factor, resolve_precision
 
 from .conftest import TINY_OVERRIDES
 
@@ -73,3 +74,37 @@ def test_schedules():
     assert lr_factor(0, 100, cos) == pytest.approx(1.0) and lr_factor(50, 100, cos) == pytest.approx(0.5)
     assert lr_factor(70, 100, TrainConfig()) == 1.0
     assert np.isclose(lr_factor(100, 100, cos), 0.0)
+
+
+def test_sparse_embeddings_bf16_and_clipping_still_learn(tiny_data):
+    config, model, train, val = _setup(
+        tiny_data, "textcnn", 0, "model.sparse_embedding=true", "train.precision=bf16", "train.grad_clip=1.0"
+    )
+    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    result = trainer.fit(model, train, val)
+    assert model.embedding.trained.sparse
+    assert [type(o).__name__ for o in trainer._optimizers] == ["Adam", "SparseAdam"]
+    assert result.best_val_accuracy >= 0.9
+
+
+def test_clip_gradients_counts_sparse_gradients():
+    dense = torch.nn.Parameter(torch.zeros(3))
+    table = torch.nn.Embedding(5, 2, sparse=True)
+    dense.grad = torch.tensor([3.0, 0.0, 0.0])
+    table(torch.tensor([1, 1])).sum().backward()  # uncoalesced: row 1 twice -> gradient (2, 2)
+    clip_gradients([dense, table.weight], max_norm=1.0)
+    total = dense.grad.square().sum() + table.weight.grad.coalesce().values().square().sum()
+    assert total.sqrt().item() == pytest.approx(1.0, rel=1e-4)
+    ratio = table.weight.grad.coalesce().values()[0, 0] / dense.grad[0]
+    assert ratio.item() == pytest.approx(2.0 / 3.0, rel=1e-4)  # direction kept
+
+
+def test_sparse_embeddings_need_adam():
+    model = torch.nn.Sequential(torch.nn.Embedding(5, 2, sparse=True))
+    with pytest.raises(UserError, match="sparse embeddings need train.optimizer adam or adamw"):
+        build_optimizers(model, TrainConfig(optimizer="sgd"))
+
+
+def test_auto_precision_resolves():
+    assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
+    assert resolve_precision("auto", torch.device("cpu")) in ("fp32", "bf16")

@@ -59,6 +59,35 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import BenchOptions, run_bench
+
+    configs = args.config or ["configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml"]
+    run_bench(
+        BenchOptions(
+            configs=configs,
+            overrides=args.set,
+            out=Path(args.out),
+            quick=args.quick,
+            repeats=args.repeats,
+            evals_per_epoch=args.evals_per_epoch,
+            target_accuracy=args.target_accuracy,
+            infer_texts=args.infer_texts,
+            infer_batch_size=args.infer_batch_size,
+            latency_texts=args.latency_texts,
+            progress=not args.no_progress,
+        )
+    )
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="textcnn",
@@ -117,6 +146,72 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--batch-size", type=int, default=256, help="texts per batch (default: 256)")
     predict.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
     predict.set_defaults(func=_cmd_predict)
+
+    bench = commands.add_parser(
+        "bench",
+        help="train and time models side by side (TextCNN vs LSTM)",
+        description="Train two or more configs one after another in this process, on the same data, tokenizer, "
+        "batch size, threads and device, and measure: seconds per epoch, samples and tokens per second, "
+        "validation accuracy against training seconds, time to a target validation accuracy, inference speed "
+        "from raw text (tokenizing included) at batch size 1 and at a large batch, and peak resident memory. "
+        "Writes bench.json, bench.md and bench.png.",
+    )
+    bench.add_argument(
+        "--config",
+        action="append",
+        metavar="FILE",
+        help="a run config to compare (repeat for each; default: configs/textcnn_imdb.yaml and configs/lstm_imdb.yaml)",
+    )
+    bench.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override applied to every config, e.g. --set data.path=../shared/data/imdb (repeatable)",
+    )
+    bench.add_argument(
+        "--out", default="runs/bench", metavar="DIR", help="folder for the results (default: runs/bench)"
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement",
+    )
+    bench.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=1,
+        help="training runs per model, with seeds seed..seed+N-1, interleaved (default: 1)",
+    )
+    bench.add_argument(
+        "--evals-per-epoch",
+        type=_positive_int,
+        default=4,
+        help="validations per epoch, the resolution of the accuracy-vs-time curve (default: 4)",
+    )
+    bench.add_argument(
+        "--target-accuracy",
+        type=float,
+        metavar="ACC",
+        help="validation accuracy for 'time to target' (default: the best the slowest model reaches)",
+    )
+    bench.add_argument(
+        "--infer-texts",
+        type=_positive_int,
+        default=5000,
+        help="test texts for the large-batch inference timing (default: 5000)",
+    )
+    bench.add_argument(
+        "--infer-batch-size", type=_positive_int, default=512, help="the large inference batch (default: 512)"
+    )
+    bench.add_argument(
+        "--latency-texts",
+        type=_positive_int,
+        default=200,
+        help="texts timed one at a time for batch-1 latency (default: 200)",
+    )
+    bench.add_argument("--no-progress", action="store_true", help="no progress bars")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -80,16 +80,19 @@ class TrainConfig:
     schedule: str = "constant"  # constant | linear | cosine (decay to 0 over all epochs, per step)
     warmup_steps: int = 0
     grad_clip: float | None = None  # max global gradient norm; null: no clipping
-    patience: int | None = 3  # stop after this many epochs without a better validation accuracy
+    patience: int | None = 3  # stop after this many validations without a better validation accuracy
+    evals_per_epoch: int = 1  # validations per epoch (more: finer early stopping and accuracy-vs-time curves)
     bucket_chunk: int = 50  # length bucketing: sort within chunks of bucket_chunk * batch_size texts
+    precision: str = "fp32"  # fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)
     device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
     threads: int | None = None  # CPU threads for torch; null: torch's default
 
     def __post_init__(self) -> None:
-        for key in ("epochs", "batch_size", "eval_batch_size", "bucket_chunk"):
+        for key in ("epochs", "batch_size", "eval_batch_size", "bucket_chunk", "evals_per_epoch"):
             _check(getattr(self, key) >= 1, f"train.{key}", getattr(self, key), ">= 1")
         _check(self.optimizer in OPTIMIZERS, "train.optimizer", self.optimizer, f"one of {OPTIMIZERS}")
         _check(self.schedule in SCHEDULES, "train.schedule", self.schedule, f"one of {SCHEDULES}")
+        _check(self.precision in ("fp32", "bf16", "auto"), "train.precision", self.precision, "fp32, bf16 or auto")
         _check(self.lr > 0, "train.lr", self.lr, "> 0")
         _check(self.weight_decay >= 0, "train.weight_decay", self.weight_decay, ">= 0")
         _check(self.warmup_steps >= 0, "train.warmup_steps", self.warmup_steps, ">= 0")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 import platform
 import time
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from tokenizers import Tokenizer
 from torch import nn
 
@@ -34,8 +35,8 @@ from .models import get_model
 from .plots import plot_curves
 from .text.batching import BucketedBatches
 from .text.data import LabeledTexts, load_eval_split, load_splits
-from .text.tokenizer import encode, load_tokenizer, save_tokenizer, train_tokenizer
-from .trainer import Trainer, predict_logits, resolve_device, seed_everything
+from .text.tokenizer import encode, load_tokenizer, save_tokenizer, tokenizer_from_config
+from .trainer import Trainer, predict_logits, resolve_device, resolve_precision, seed_everything
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
 
@@ -50,6 +51,15 @@ def _save_model(model: nn.Module, path: Path, class_names: list[str], vocab_size
 
 def _batches(tokenizer: Tokenizer, data: LabeledTexts, batch_size: int, **kw) -> BucketedBatches:
     return BucketedBatches(encode(tokenizer, data.texts), data.labels, batch_size, **kw)
+
+
+def seconds_per_epoch(history: list) -> list[float]:
+    """Training seconds of each whole epoch (summing the segments between validations)."""
+    totals: dict[int, float] = {}
+    for record in history:
+        epoch = math.ceil(record.epoch - 1e-9)
+        totals[epoch] = totals.get(epoch, 0.0) + record.seconds
+    return [totals[e] for e in sorted(totals)]
 
 
 def accuracy(logits: torch.Tensor, labels: np.ndarray) -> float:
@@ -74,14 +84,7 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
         f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
     )
     data = config.data
-    tokenizer = train_tokenizer(
-        splits.train.texts,
-        vocab_size=config.tokenizer.vocab_size,
-        min_frequency=config.tokenizer.min_frequency,
-        lowercase=data.lowercase,
-        strip_html=data.strip_html,
-        max_length=data.max_length,
-    )
+    tokenizer = tokenizer_from_config(splits.train.texts, data, config.tokenizer)
     vocab_size = tokenizer.get_vocab_size()
     tc = config.train
     train = _batches(tokenizer, splits.train, tc.batch_size, shuffle=True, chunk=tc.bucket_chunk, seed=config.seed)
@@ -112,10 +115,13 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     if not result.history:
         raise UserError("training stopped before the first epoch ended; nothing was saved")
 
-    test_logits = predict_logits(model, test, trainer.device, progress=progress, desc="test")
-    epoch_seconds = [r.seconds for r in result.history]
+    test_logits = predict_logits(
+        model, test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
+    )
+    epoch_seconds = seconds_per_epoch(result.history)
     metrics = {
         "model": config.model.name,
+        "epochs_completed": len(epoch_seconds),
         "val_accuracy": result.best_val_accuracy,
         "test_accuracy": accuracy(test_logits, test.labels),
         "test_split": splits.test_split,
@@ -125,7 +131,7 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
         "stopped_early": result.stopped_early,
         "interrupted": result.interrupted,
         "epoch_seconds": epoch_seconds,
-        "train_seconds": sum(epoch_seconds),
+        "train_seconds": sum(r.seconds for r in result.history),
         "prep_seconds": prep_seconds,
         "total_seconds": time.perf_counter() - started,
         "num_parameters": num_parameters,
@@ -137,6 +143,7 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
         "mean_train_tokens": mean_tokens,
         "class_names": splits.class_names,
         "device": str(trainer.device),
+        "precision": trainer.precision,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
@@ -181,12 +188,9 @@ class Run:
             raise UserError(f"{path / 'config.yaml'}: {error}") from None
         tokenizer = load_tokenizer(path / "tokenizer.json")
         try:
-            state = load_file(str(path / "model.safetensors"))
-            from safetensors import safe_open
-
             with safe_open(str(path / "model.safetensors"), "pt") as f:
-                metadata = f.metadata() or {}
-            class_names = json.loads(metadata["class_names"])
+                state = {key: f.get_tensor(key) for key in f.keys()}
+                class_names = json.loads((f.metadata() or {})["class_names"])
         except (SafetensorError, OSError, KeyError, ValueError) as error:
             raise UserError(f"{path / 'model.safetensors'} is not a valid textcnn checkpoint: {error}") from None
         vocab_size = tokenizer.get_vocab_size()
@@ -211,7 +215,9 @@ class Run:
         if not texts:
             return np.zeros((0, len(self.class_names)), dtype=np.float32)
         batches = BucketedBatches(encode(self.tokenizer, texts), None, batch_size, shuffle=False)
-        return torch.softmax(predict_logits(self.model, batches, self.device), dim=1).numpy()
+        precision = resolve_precision(self.config.train.precision, self.device)
+        logits = predict_logits(self.model, batches, self.device, precision=precision)
+        return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, texts: list[str], batch_size: int = 256) -> list[dict]:
         """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
@@ -224,8 +230,7 @@ class Run:
         from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
         data_config = self.config.data if data_path is None else dataclasses.replace(self.config.data, path=data_path)
-        split = split or data_config.test_split or _default_test_split(data_config)
-        data = load_eval_split(data_config, split, self.class_names)
+        split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
         probs = self.predict_proba(data.texts, batch_size)
         predicted = probs.argmax(axis=1)
         classes = list(range(len(self.class_names)))
@@ -247,9 +252,3 @@ class Run:
                 "rows_true_columns_predicted": confusion_matrix(data.labels, predicted, labels=classes).tolist(),
             },
         }
-
-
-def _default_test_split(data_config) -> str:
-    from .text.data import load_raw
-
-    return "test" if "test" in load_raw(data_config) else "validation"

@@ -13,6 +13,21 @@ def test_conv_bank_1d_shapes_and_branches():
         torch.testing.assert_close(out[:, 5 * i : 5 * (i + 1)], correlate(x, conv.weight, conv.bias, padding="same"))
 
 
+@pytest.mark.parametrize("kernel_sizes", [(3, 4, 5), (2, 3), (1, 4), (5,)])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_fused_bank_equals_one_conv_per_branch(kernel_sizes, dims):
+    bank = ConvBank(3, 4, kernel_sizes, spatial_dims=dims).double()
+    x = torch.randn(2, 3, *((9,) if dims == 1 else (6, 7)), dtype=torch.float64, requires_grad=True)
+    fused = bank(x)
+    bank.fused = False
+    unfused = bank(x)
+    torch.testing.assert_close(fused, unfused)
+    grads_fused = torch.autograd.grad(fused.square().sum(), [x, *bank.parameters()])
+    grads_unfused = torch.autograd.grad(unfused.square().sum(), [x, *bank.parameters()])
+    for a, b in zip(grads_fused, grads_unfused):
+        torch.testing.assert_close(a, b)
+
+
 def test_conv_bank_2d():
     bank = ConvBank(3, 4, (1, 3), spatial_dims=2)
     assert bank(torch.randn(1, 3, 6, 7)).shape == (1, 8, 6, 7)

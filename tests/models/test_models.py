@@ -82,3 +82,23 @@ def test_max_norm_constraint_caps_each_class_vector():
     model.apply_constraints()
     norms = model.classifier[-1].weight.norm(dim=1)
     assert torch.all(norms <= 3.0 + 1e-5) and torch.allclose(norms, torch.full_like(norms, 3.0))
+
+
+def test_lstm_dense_path_equals_packed_path():
+    """The reversal trick gives the outputs pack_padded_sequence gives, for every pooling and 2 layers."""
+    for pooling in ("max", "avg", "last"):
+        dense = build("lstm", f"model.pooling={pooling}", "model.num_layers=2")
+        packed = build("lstm", f"model.pooling={pooling}", "model.num_layers=2", "model.packed=true")
+        packed.load_state_dict(dense.state_dict())
+        ids = torch.randint(2, 50, (4, 9))
+        mask = torch.arange(9).unsqueeze(0) < torch.tensor([[9], [4], [1], [6]])
+        torch.testing.assert_close(dense(ids, mask), packed(ids, mask), atol=1e-5, rtol=1e-5)
+
+
+def test_reverse_within_lengths():
+    from textcnn.models.lstm import reverse_within_lengths
+
+    x = torch.arange(8.0).view(2, 4, 1)
+    out = reverse_within_lengths(x, torch.tensor([3, 1]))
+    assert out[..., 0].tolist() == [[2.0, 1.0, 0.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
+    torch.testing.assert_close(reverse_within_lengths(out, torch.tensor([3, 1])), x)

@@ -52,4 +52,4 @@ def test_labels_that_are_not_classes(tmp_path):
     with pytest.raises(UserError, match="label -1 is not one of the 2 classes"):
         load_splits(DataConfig(path=str(folder)))
     with pytest.raises(UserError, match="label -1 is not one of"):
-        load_eval_split(DataConfig(path=str(folder)), "test", ["neg", "pos"])
+        load_eval_split(DataConfig(path=str(folder)), None, ["neg", "pos"])

@@ -102,7 +102,8 @@ def global_pool(x: torch.Tensor, kind: str, *, mask: torch.Tensor | None = None)
     keep = mask.flatten(1).unsqueeze(1)  # (N, 1, P)
     count = keep.sum(dim=2)  # (N, 1)
     if kind == "max":
-        pooled = flat.masked_fill(~keep, float("-inf")).amax(dim=2)  # (N, C)
+        # where() writes the masked copy in one pass (masked_fill would clone first, then fill).
+        pooled = torch.where(keep, flat, float("-inf")).amax(dim=2)  # (N, C)
         return torch.where(count > 0, pooled, torch.zeros_like(pooled))
     total = (flat * keep).sum(dim=2)  # (N, C)
     return total / count.clamp(min=1)

@@ -1,4 +1,4 @@
-"""The recurrent baseline: an LSTM over packed sequences, pooled over time."""
+"""The recurrent baseline: a (bidirectional) LSTM that never reads padding, pooled over time."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class LSTMConfig(EmbeddingConfig):
     bidirectional: bool = True
     pooling: str = "max"  # max | avg over time (mask-aware), or last: the final states
     lstm_dropout: float = 0.0  # between stacked layers
+    packed: bool = False  # run through pack_padded_sequence (same outputs; see LSTMEncoder)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -34,42 +35,74 @@ class LSTMConfig(EmbeddingConfig):
             raise ConfigError("model.hidden_size and model.num_layers must be >= 1")
 
 
+def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``lengths[b]`` positions, leaving padding in place: ``(B, L, D) -> (B, L, D)``.
+
+    The permutation is its own inverse, so applying it twice gives ``x`` back.
+    """
+    positions = torch.arange(x.shape[1], device=x.device).unsqueeze(0)  # (1, L)
+    lengths = lengths.unsqueeze(1)  # (B, 1)
+    index = torch.where(positions < lengths, lengths - 1 - positions, positions)  # (B, L)
+    return x.gather(1, index.unsqueeze(-1).expand_as(x))
+
+
 class LSTMEncoder(nn.Module):
     """``(B, L, in_dim), mask (B, L) -> (B, directions * hidden_size)``.
 
-    Sequences are packed, so the LSTM never reads padding and each direction starts at the
-    text's real first or last word. Masks must be left-aligned (True then False), as the
-    batcher makes them, and every row needs at least one real position.
+    No direction ever reads padding: the forward LSTM runs left to right and its outputs at real
+    positions come before any padding; the backward LSTM runs over each text reversed within its
+    own length, so it starts at the text's real last word. This gives exactly the outputs that
+    ``pack_padded_sequence`` gives (``packed: true`` runs that path; a test holds the two equal),
+    but on CPU it is far faster: in torch 2.13 the packed backward pass allocates and adds a
+    full-size zero tensor for every time step (quadratic in length; measured 30 s against 0.5 s
+    for one 64 x 600-token batch). Masks must be left-aligned (True then False) with at least
+    one real position per row, as the batcher makes them.
     """
 
     def __init__(self, in_dim: int, config: LSTMConfig) -> None:
         super().__init__()
-        self.lstm = nn.LSTM(
-            in_dim,
-            config.hidden_size,
-            num_layers=config.num_layers,
-            bidirectional=config.bidirectional,
-            dropout=config.lstm_dropout if config.num_layers > 1 else 0.0,
-            batch_first=True,
+        directions = 2 if config.bidirectional else 1
+        self.layers = nn.ModuleList(
+            nn.ModuleList(
+                nn.LSTM(in_dim if i == 0 else config.hidden_size * directions, config.hidden_size, batch_first=True)
+                for _ in range(directions)
+            )
+            for i in range(config.num_layers)
         )
+        self.between = nn.Dropout(config.lstm_dropout)
         self.pooling = config.pooling
-        self.out_dim = config.hidden_size * (2 if config.bidirectional else 1)
+        self.packed = config.packed
+        self.out_dim = config.hidden_size * directions
+
+    def _run(self, lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Outputs ``(B, L, H)`` of one direction's LSTM over left-aligned texts (padding outputs are junk)."""
+        if not self.packed:
+            return lstm(x)[0]
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        return pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.shape[1])[0]
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        lengths = mask.sum(dim=1).clamp(min=1).cpu()  # pack_padded_sequence wants CPU lengths
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        outputs, (h_n, _) = self.lstm(packed)
-        if self.pooling == "last":
-            last = h_n[-2:] if self.lstm.bidirectional else h_n[-1:]  # top layer: (directions, B, H)
-            return last.transpose(0, 1).reshape(x.shape[0], -1)  # (B, directions * H)
-        padded, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])  # (B, L, dirs * H)
-        return global_pool(padded.transpose(1, 2), self.pooling, mask=mask)  # (B, dirs * H)
+        lengths = mask.sum(dim=1).clamp(min=1)  # (B,)
+        for i, directions in enumerate(self.layers):
+            if i > 0:
+                x = self.between(x)
+            outputs = [self._run(directions[0], x, lengths)]  # (B, L, H), left to right
+            if len(directions) == 2:
+                backward = self._run(directions[1], reverse_within_lengths(x, lengths), lengths)
+                outputs.append(reverse_within_lengths(backward, lengths))  # back in reading order
+            x = torch.cat(outputs, dim=-1)  # (B, L, directions * H)
+        if self.pooling != "last":
+            return global_pool(x.transpose(1, 2), self.pooling, mask=mask)  # (B, directions * H)
+        # Final states: the forward one at the last word, the backward one at the first word.
+        hidden = x.shape[-1] // len(self.layers[-1])
+        last = x.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, x.shape[-1]))[:, 0]  # (B, dirs * H)
+        if len(self.layers[-1]) == 1:
+            return last
+        return torch.cat([last[:, :hidden], x[:, 0, hidden:]], dim=-1)
 
 
 @register_model("lstm", LSTMConfig)
 def build_lstm(config: LSTMConfig, vocab_size: int, num_classes: int) -> TextClassifier:
-    embedding = WordEmbedding(
-        vocab_size, config.embedding_dim, config.embedding_mode, init_std=config.embedding_init_std
-    )
+    embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = LSTMEncoder(embedding.out_dim, config)
     return TextClassifier(embedding, encoder, num_classes, dropout=config.dropout)

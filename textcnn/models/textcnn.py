@@ -52,8 +52,6 @@ class CNNEncoder(nn.Module):
 
 @register_model("textcnn", TextCNNConfig)
 def build_textcnn(config: TextCNNConfig, vocab_size: int, num_classes: int) -> TextClassifier:
-    embedding = WordEmbedding(
-        vocab_size, config.embedding_dim, config.embedding_mode, init_std=config.embedding_init_std
-    )
+    embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = CNNEncoder(embedding.out_dim, config.num_filters, config.kernel_sizes)
     return TextClassifier(embedding, encoder, num_classes, dropout=config.dropout, max_norm=config.max_norm)

@@ -57,6 +57,14 @@ def class_names_of(split, label_column: str) -> list[str] | None:
     return list(feature.names) if hasattr(feature, "names") else None
 
 
+def default_test_split(raw) -> str:
+    """``test`` if the dataset has it, else ``validation`` (GLUE-style datasets keep test labels private)."""
+    for name in ("test", "validation"):
+        if name in raw:
+            return name
+    raise UserError(f"the dataset has neither a 'test' nor a 'validation' split (splits: {', '.join(raw.keys())})")
+
+
 def _labeled(split, config: DataConfig, class_names: list[str], split_name: str) -> LabeledTexts:
     for column in (config.text_column, config.label_column):
         if column not in split.column_names:
@@ -110,9 +118,7 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     if len(class_names) < 2:
         raise UserError(f"data.label_column {config.label_column!r} has fewer than two classes: {class_names}")
 
-    test_split = config.test_split or ("test" if "test" in raw else "validation" if "validation" in raw else None)
-    if test_split is None:
-        raise UserError(f"the dataset has neither a 'test' nor a 'validation' split (splits: {', '.join(names)})")
+    test_split = config.test_split or default_test_split(raw)
     if test_split == config.train_split:
         raise UserError("data.test_split must differ from data.train_split")
     test = _labeled(need(test_split, "data.test_split"), config, class_names, test_split)
@@ -141,9 +147,13 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     return TextSplits(train, validation, test, class_names, source, test_split)
 
 
-def load_eval_split(config: DataConfig, split: str, class_names: list[str]) -> LabeledTexts:
-    """One labelled split, mapped onto a trained run's classes (for ``textcnn evaluate``)."""
+def load_eval_split(config: DataConfig, split: str | None, class_names: list[str]) -> tuple[str, LabeledTexts]:
+    """One labelled split mapped onto a trained run's classes (for ``textcnn evaluate``).
+
+    ``split=None`` picks the test split as training did: ``test``, else ``validation``.
+    """
     raw = load_raw(config)
+    split = split or default_test_split(raw)
     if split not in raw:
         raise UserError(f"the dataset has no split {split!r} (splits: {', '.join(raw.keys())})")
-    return _labeled(raw[split], config, class_names, split)
+    return split, _labeled(raw[split], config, class_names, split)

@@ -14,6 +14,7 @@ from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
 
+from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
 
 PAD, UNK = "[PAD]", "[UNK]"
@@ -54,6 +55,18 @@ def train_tokenizer(
     )
     tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
     return tokenizer
+
+
+def tokenizer_from_config(texts: Sequence[str], data: DataConfig, tokenizer: TokenizerConfig) -> Tokenizer:
+    """:func:`train_tokenizer` with the cleaning, truncation and vocabulary a run config asks for."""
+    return train_tokenizer(
+        texts,
+        vocab_size=tokenizer.vocab_size,
+        min_frequency=tokenizer.min_frequency,
+        lowercase=data.lowercase,
+        strip_html=data.strip_html,
+        max_length=data.max_length,
+    )
 
 
 def encode(tokenizer: Tokenizer, texts: Sequence[str]) -> list[np.ndarray]:

@@ -1,0 +1,70 @@
+import json
+
+from PIL import Image
+
+from textcnn.bench import PeakMemory, time_to_accuracy
+from textcnn.cli import main
+
+from .conftest import TINY_OVERRIDES
+
+
+def test_bench_quick_end_to_end(tiny_data, tmp_path, capsys):
+    out = tmp_path / "bench"
+    overrides = [
+        f"data.path={tiny_data}",
+        "data.max_length=64",
+        *[o for o in TINY_OVERRIDES if not o.startswith("train.epochs")],
+    ]
+    argv = [
+        "bench",
+        "--quick",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--infer-texts",
+        "50",
+        "--latency-texts",
+        "10",
+        "--evals-per-epoch",
+        "2",
+    ]
+    for o in overrides:
+        argv += ["--set", o]
+    assert main(argv) == 0
+    report = json.loads((out / "bench.json").read_text())
+    assert set(report["models"]) == {"textcnn", "lstm"}
+    for key in ("cpu", "cores", "threads", "torch", "device"):
+        assert key in report["machine"]
+    assert 0 < report["target_accuracy"] <= 1
+    for entry in report["models"].values():
+        assert entry["epoch_seconds"]["n"] == 2 and entry["epoch_seconds"]["median"] > 0
+        assert entry["samples_per_second"] > 0 and entry["tokens_per_second"] > entry["samples_per_second"]
+        assert len(entry["runs"][0]["curve"]) == 4  # 2 epochs x 2 validations
+        inference = entry["inference"]
+        assert inference["reviews_per_second_large_batch"]["median"] > 0
+        assert inference["reviews_per_second_batch_1"] > 0 and inference["latency_ms_batch_1"]["median"] > 0
+        assert entry["peak_rss_mib_train"] > 0 and inference["peak_rss_mib"] > 0
+        assert "seconds_to_target" in entry
+    assert "textcnn_vs_lstm" in report["speedups"] or "lstm_vs_textcnn" in report["speedups"]
+    table = (out / "bench.md").read_text()
+    assert "| textcnn |" in table and "| lstm |" in table and "Machine:" in table
+    with Image.open(out / "bench.png") as image:
+        assert image.size[0] > 500
+    assert "| textcnn |" in capsys.readouterr().out
+
+
+def test_bench_refuses_configs_that_are_not_comparable(capsys):
+    argv = ["bench", "--quick", "--set", "data.path=unused"]  # the shipped configs differ in nothing shared...
+    argv += ["--config", "configs/textcnn_imdb.yaml", "--config", "configs/textcnn_sst2.yaml"]  # ...these do
+    assert main(argv) == 2
+    assert "configs differ in data" in capsys.readouterr().err
+
+
+def test_time_to_accuracy_and_peak_memory():
+    curve = [(10.0, 0.80), (20.0, 0.86), (30.0, 0.85), (40.0, 0.90)]
+    assert time_to_accuracy(curve, 0.86) == 20.0
+    assert time_to_accuracy(curve, 0.95) is None
+    with PeakMemory() as memory:
+        block = bytearray(64 * 2**20)  # 64 MiB touched while watched
+        block[::4096] = b"x" * len(block[::4096])
+    assert memory.peak_bytes - memory.start_bytes >= 32 * 2**20

@@ -1,0 +1,347 @@
+"""``textcnn bench``: train and time several models side by side, in one process, on the same data.
+
+For each config: seconds per training epoch, samples and tokens per second, validation accuracy
+against wall-clock training seconds, time to a target validation accuracy, inference speed from raw
+text (tokenizing included) at batch size 1 and at a large batch, and peak resident memory. Writes
+``bench.json``, ``bench.md`` (the table) and ``bench.png`` (the figure).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import __version__
+from .config import RunConfig, load_config
+from .errors import UserError
+from .models import get_model
+from .pipeline import Run, seconds_per_epoch
+from .text.batching import BucketedBatches
+from .text.data import load_splits
+from .text.tokenizer import encode, tokenizer_from_config
+from .trainer import Trainer, seed_everything
+
+# Keys that must agree between the compared configs, or the comparison is not side by side.
+SHARED_KEYS = ("data", "tokenizer", "train.batch_size", "train.eval_batch_size", "train.device", "train.threads")
+QUICK_OVERRIDES = ("data.max_train_samples=1500", "data.max_eval_samples=300", "train.epochs=2")
+
+
+class PeakMemory:
+    """Peak resident set size of this process while the ``with`` block runs, sampled every 10 ms."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval, self.start_bytes, self.peak_bytes = interval, 0, 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def rss_bytes() -> int:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):  # not Linux: the lifetime peak is the best available
+            import resource
+
+            scale = 1 if platform.system() == "Darwin" else 1024
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_bytes = max(self.peak_bytes, self.rss_bytes())
+
+    def __enter__(self) -> PeakMemory:
+        self.start_bytes = self.peak_bytes = self.rss_bytes()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_bytes = max(self.peak_bytes, self.rss_bytes())
+
+
+def machine_info(device: torch.device) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "device": str(device),
+        "python": platform.python_version(),
+        "textcnn": __version__,
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _get(config: RunConfig, dotted: str):
+    value = config
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def check_comparable(configs: list[RunConfig], paths: list[str]) -> None:
+    for key in SHARED_KEYS:
+        values = [_get(c, key) for c in configs]
+        other = next((i for i, v in enumerate(values) if v != values[0]), None)
+        if other is not None:
+            raise UserError(
+                f"configs differ in {key} ({paths[0]} vs {paths[other]}); "
+                "a side-by-side comparison needs the same data, tokenizer, batch size, device and threads "
+                "(align them with --set)"
+            )
+
+
+def _spread(values: list[float]) -> dict:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def time_to_accuracy(curve: list[tuple[float, float]], target: float) -> float | None:
+    """Training seconds at the first validation point reaching ``target`` (None if never)."""
+    return next((seconds for seconds, accuracy in curve if accuracy >= target - 1e-12), None)
+
+
+@dataclass
+class BenchOptions:
+    configs: list[str]
+    overrides: list[str]
+    out: Path
+    quick: bool = False
+    repeats: int = 1
+    evals_per_epoch: int = 4
+    target_accuracy: float | None = None
+    infer_texts: int = 5000
+    infer_batch_size: int = 512
+    latency_texts: int = 200
+    progress: bool = True
+
+
+def _inference(run: Run, texts: list[str], options: BenchOptions) -> dict:
+    """Reviews per second from raw text, tokenizing included, at a large batch and at batch size 1."""
+    run.predict_proba(texts[:64], options.infer_batch_size)  # warm-up: allocator, kernels
+    with PeakMemory() as memory:
+        large = []
+        for _ in range(3):
+            start = time.perf_counter()
+            run.predict_proba(texts, options.infer_batch_size)
+            large.append(len(texts) / (time.perf_counter() - start))
+        latencies = []
+        for text in texts[: options.latency_texts]:
+            start = time.perf_counter()
+            run.predict_proba([text], 1)
+            latencies.append(time.perf_counter() - start)
+    return {
+        "texts": len(texts),
+        "batch_size": options.infer_batch_size,
+        "reviews_per_second_large_batch": _spread(large),
+        "reviews_per_second_batch_1": len(latencies) / sum(latencies),
+        "latency_ms_batch_1": {
+            "median": 1000 * statistics.median(latencies),
+            "p90": 1000 * float(np.percentile(latencies, 90)),
+            "n": len(latencies),
+        },
+        "peak_rss_mib": memory.peak_bytes / 2**20,
+        "rss_before_mib": memory.start_bytes / 2**20,
+    }
+
+
+def run_bench(options: BenchOptions, log=print) -> dict:
+    """Train, time and compare the configs; write bench.json, bench.md and bench.png to ``options.out``."""
+    overrides = [*(QUICK_OVERRIDES if options.quick else ()), *options.overrides]
+    configs = [load_config(path, overrides) for path in options.configs]
+    if len(configs) < 2:
+        raise UserError("bench compares two or more configs")
+    check_comparable(configs, options.configs)
+    first = configs[0]
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    splits = load_splits(first.data, first.seed)
+    tokenizer = tokenizer_from_config(splits.train.texts, first.data, first.tokenizer)
+    train_ids = encode(tokenizer, splits.train.texts)
+    val_ids = encode(tokenizer, splits.validation.texts)
+    train_tokens = int(sum(len(x) for x in train_ids))
+    log(f"bench: {len(train_ids)} training texts ({train_tokens:,} tokens), {len(val_ids)} validation texts")
+
+    results: dict[str, dict] = {}
+    names = [
+        f"{c.model.name}" if [x.model.name for x in configs].count(c.model.name) == 1 else f"{c.model.name}-{i}"
+        for i, c in enumerate(configs)
+    ]
+    for repeat in range(options.repeats):  # interleaved, so that drift in machine speed hits every model alike
+        for name, config, path in zip(names, configs, options.configs):
+            seed = config.seed + repeat
+            train_config = dataclasses.replace(
+                config.train,
+                evals_per_epoch=options.evals_per_epoch,
+                patience=None if config.train.patience is None else config.train.patience * options.evals_per_epoch,
+            )
+            seed_everything(seed)
+            model = get_model(config.model, tokenizer.get_vocab_size(), len(splits.class_names))
+            train = BucketedBatches(
+                train_ids,
+                splits.train.labels,
+                train_config.batch_size,
+                shuffle=True,
+                chunk=train_config.bucket_chunk,
+                seed=seed,
+            )
+            validation = BucketedBatches(val_ids, splits.validation.labels, train_config.eval_batch_size, shuffle=False)
+            trainer = Trainer(train_config, progress=options.progress, log=lambda line, n=name: log(f"[{n}] {line}"))
+            with PeakMemory() as memory:
+                fit = trainer.fit(model, train, validation)
+            elapsed = np.cumsum([r.seconds for r in fit.history]).tolist()
+            full_epochs = seconds_per_epoch([r for r in fit.history if r.epoch <= int(fit.history[-1].epoch)])
+            entry = results.setdefault(
+                name,
+                {
+                    "config": path,
+                    "model": dataclasses.asdict(config.model),
+                    "train_settings": dataclasses.asdict(config.train),
+                    "runs": [],
+                },
+            )
+            entry["runs"].append(
+                {
+                    "seed": seed,
+                    "epoch_seconds": full_epochs,
+                    "curve": [[s, r.val_accuracy, r.epoch] for s, r in zip(elapsed, fit.history)],
+                    "best_val_accuracy": fit.best_val_accuracy,
+                    "peak_rss_mib": memory.peak_bytes / 2**20,
+                    "rss_before_mib": memory.start_bytes / 2**20,
+                }
+            )
+            if repeat == 0:
+                entry["precision"] = trainer.precision
+                entry["num_parameters"] = sum(p.numel() for p in model.parameters())
+                run = Run(out, config, tokenizer, model.eval(), splits.class_names, trainer.device)
+                texts = splits.test.texts[: options.infer_texts]
+                entry["inference"] = _inference(run, texts, options)
+            del model
+
+    for entry in results.values():
+        epochs = [s for r in entry["runs"] for s in r["epoch_seconds"]]
+        entry["epoch_seconds"] = _spread(epochs) if epochs else None
+        median = entry["epoch_seconds"]["median"] if epochs else float("nan")
+        entry["samples_per_second"] = len(train_ids) / median
+        entry["tokens_per_second"] = train_tokens / median
+        entry["best_val_accuracy"] = max(r["best_val_accuracy"] for r in entry["runs"])
+        entry["peak_rss_mib_train"] = max(r["peak_rss_mib"] for r in entry["runs"])
+
+    slowest = max(results, key=lambda n: results[n]["epoch_seconds"]["median"])
+    target = options.target_accuracy
+    if target is None:  # the best the slower model reaches within its budget (median over repeats)
+        target = statistics.median(r["best_val_accuracy"] for r in results[slowest]["runs"])
+    for entry in results.values():
+        times = [time_to_accuracy([(s, a) for s, a, _ in r["curve"]], target) for r in entry["runs"]]
+        reached = [t for t in times if t is not None]
+        entry["seconds_to_target"] = statistics.median(reached) if len(reached) == len(times) else None
+
+    report = {
+        "machine": machine_info(trainer.device),
+        "data": {
+            "path": first.data.path,
+            "train_texts": len(train_ids),
+            "validation_texts": len(val_ids),
+            "train_tokens": train_tokens,
+            "max_length": first.data.max_length,
+        },
+        "quick": options.quick,
+        "repeats": options.repeats,
+        "evals_per_epoch": options.evals_per_epoch,
+        "target_accuracy": target,
+        "target_from": "--target-accuracy"
+        if options.target_accuracy is not None
+        else f"best validation accuracy of {slowest}",
+        "models": results,
+        "speedups": _speedups(results, slowest),
+    }
+    (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    table = markdown_table(report)
+    (out / "bench.md").write_text(table, encoding="utf-8")
+    from .plots import plot_bench
+
+    plot_bench(report, out / "bench.png")
+    log(table)
+    log(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}")
+    return report
+
+
+def _speedups(results: dict, slowest: str) -> dict:
+    """How many times faster each model is than the slowest one, per measure."""
+    base = results[slowest]
+    out = {}
+    for name, entry in results.items():
+        if name == slowest:
+            continue
+        tta = entry["seconds_to_target"], base["seconds_to_target"]
+        out[f"{name}_vs_{slowest}"] = {
+            "epoch_time": base["epoch_seconds"]["median"] / entry["epoch_seconds"]["median"],
+            "time_to_target": tta[1] / tta[0] if None not in tta and tta[0] > 0 else None,
+            "inference_large_batch": entry["inference"]["reviews_per_second_large_batch"]["median"]
+            / base["inference"]["reviews_per_second_large_batch"]["median"],
+        }
+    return out
+
+
+def markdown_table(report: dict) -> str:
+    m = report["machine"]
+    batch = next(iter(report["models"].values()))["inference"]["batch_size"]
+    rows = [
+        "| model | epoch s (median, min-max) | samples/s | tokens/s | best val acc | s to target | "
+        f"reviews/s batch {batch} | reviews/s batch 1 | latency ms (batch 1) | peak RSS train / infer MiB | params |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, e in report["models"].items():
+        ep, inf = e["epoch_seconds"], e["inference"]
+        tta = "not reached" if e["seconds_to_target"] is None else f"{e['seconds_to_target']:.0f}"
+        rows.append(
+            f"| {name} | {ep['median']:.1f} ({ep['min']:.1f}-{ep['max']:.1f}, n={ep['n']}) | "
+            f"{e['samples_per_second']:.0f} | {e['tokens_per_second']:,.0f} | {e['best_val_accuracy']:.4f} | {tta} | "
+            f"{inf['reviews_per_second_large_batch']['median']:,.0f} | {inf['reviews_per_second_batch_1']:.0f} | "
+            f"{inf['latency_ms_batch_1']['median']:.2f} | {e['peak_rss_mib_train']:.0f} / {inf['peak_rss_mib']:.0f} | "
+            f"{e['num_parameters']:,} |"
+        )
+    lines = [
+        f"Target validation accuracy {report['target_accuracy']:.4f} ({report['target_from']}); "
+        f"'s to target' counts training seconds only (validation excluded), {report['evals_per_epoch']} "
+        "validations per epoch.",
+        "",
+        *rows,
+        "",
+    ]
+    for pair, s in report["speedups"].items():
+        tta = "n/a" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}x"
+        lines.append(
+            f"- {pair.replace('_vs_', ' vs ')}: epoch time {s['epoch_time']:.1f}x faster, time to target {tta}, "
+            f"inference {s['inference_large_batch']:.1f}x"
+        )
+    lines.append(
+        f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['threads']} torch threads, torch {m['torch']}, "
+        f"device {m['device']}{', ' + m['gpu'] if 'gpu' in m else ''}; data {report['data']['path']} "
+        f"({report['data']['train_texts']} training texts, cut at {report['data']['max_length']} tokens)."
+    )
+    return "\n".join(lines) + "\n"
