@@ -44,7 +44,12 @@ def real_batches(config_path: str, data_path: str, n: int):
     splits = load_splits(config.data, config.seed)
     tokenizer = tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
     batches = BucketedBatches(
-        encode(tokenizer, splits.train.texts), splits.train.labels, config.train.batch_size, shuffle=True, seed=0
+        encode(tokenizer, splits.train.texts),
+        splits.train.labels,
+        config.train.batch_size,
+        shuffle=True,
+        seed=0,
+        pad_multiple=config.train.pad_multiple,
     )
     return [batch for _, batch in zip(range(n), batches)]
 

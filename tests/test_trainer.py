@@ -8,7 +8,7 @@ from textcnn.models import get_model
 from textcnn.text.batching import BucketedBatches
 from textcnn.text.data import load_splits
 from textcnn.text.tokenizer import encode, train_tokenizer
-from textcnn.trainer import Trainer, build_optimizers, clip_gradients, lr_factor, resolve_precision
+from textcnn.trainer import Trainer, WeightAverage, build_optimizers, clip_gradients, lr_factor, resolve_precision
 
 from .conftest import TINY_OVERRIDES
 
@@ -108,3 +108,27 @@ def test_sparse_embeddings_need_adam():
 def test_auto_precision_resolves():
     assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
     assert resolve_precision("auto", torch.device("cpu")) in ("fp32", "bf16")
+
+
+def test_weight_average_tracks_and_swaps():
+    param = torch.nn.Parameter(torch.zeros(2))
+    average = WeightAverage([param], decay=0.5)
+    with torch.no_grad():
+        param.fill_(1.0)
+    for _ in range(30):
+        average.update()
+    assert torch.allclose(average.shadow[0], torch.ones(2), atol=1e-3)
+    with torch.no_grad():
+        param.fill_(5.0)
+    with average.applied():
+        assert torch.allclose(param, average.shadow[0])
+    assert param.tolist() == [5.0, 5.0]
+
+
+def test_training_with_weight_average_saves_averaged_weights(tiny_data):
+    config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.weight_average=0.9", "train.epochs=3")
+    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    result = trainer.fit(model, train, val)
+    assert result.best_val_accuracy >= 0.9
+    _, accuracy = trainer.evaluate(model, val)
+    assert accuracy == pytest.approx(result.best_val_accuracy)  # the model holds the averaged best weights

@@ -32,7 +32,16 @@ from .text.tokenizer import encode, tokenizer_from_config
 from .trainer import Trainer, seed_everything
 
 # Keys that must agree between the compared configs, or the comparison is not side by side.
-SHARED_KEYS = ("data", "tokenizer", "train.batch_size", "train.eval_batch_size", "train.device", "train.threads")
+SHARED_KEYS = (
+    "data",
+    "tokenizer",
+    "train.batch_size",
+    "train.eval_batch_size",
+    "train.pad_multiple",
+    "train.eval_max_tokens",
+    "train.device",
+    "train.threads",
+)
 QUICK_OVERRIDES = ("data.max_train_samples=1500", "data.max_eval_samples=300", "train.epochs=2")
 
 
@@ -208,8 +217,16 @@ def run_bench(options: BenchOptions, log=print) -> dict:
                 shuffle=True,
                 chunk=train_config.bucket_chunk,
                 seed=seed,
+                pad_multiple=train_config.pad_multiple,
             )
-            validation = BucketedBatches(val_ids, splits.validation.labels, train_config.eval_batch_size, shuffle=False)
+            validation = BucketedBatches(
+                val_ids,
+                splits.validation.labels,
+                train_config.eval_batch_size,
+                shuffle=False,
+                pad_multiple=train_config.pad_multiple,
+                max_tokens=train_config.eval_max_tokens,
+            )
             trainer = Trainer(train_config, progress=options.progress, log=lambda line, n=name: log(f"[{n}] {line}"))
             with PeakMemory() as memory:
                 fit = trainer.fit(model, train, validation)

@@ -72,7 +72,8 @@ SCHEDULES = ("constant", "linear", "cosine")
 class TrainConfig:
     epochs: int = 10
     batch_size: int = 64
-    eval_batch_size: int = 256
+    eval_batch_size: int = 256  # most texts per evaluation / prediction batch
+    eval_max_tokens: int = 16384  # most padded tokens per evaluation / prediction batch
     optimizer: str = "adam"  # adam | adamw | sgd | adadelta
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -80,15 +81,25 @@ class TrainConfig:
     schedule: str = "constant"  # constant | linear | cosine (decay to 0 over all epochs, per step)
     warmup_steps: int = 0
     grad_clip: float | None = None  # max global gradient norm; null: no clipping
+    weight_average: float | None = None  # EMA decay of the weights validated and saved (e.g. 0.998); null: none
     patience: int | None = 3  # stop after this many validations without a better validation accuracy
     evals_per_epoch: int = 1  # validations per epoch (more: finer early stopping and accuracy-vs-time curves)
     bucket_chunk: int = 50  # length bucketing: sort within chunks of bucket_chunk * batch_size texts
+    pad_multiple: int = 16  # pad each batch's length up to a multiple of this (few distinct shapes: less memory)
     precision: str = "fp32"  # fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)
     device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
     threads: int | None = None  # CPU threads for torch; null: torch's default
 
     def __post_init__(self) -> None:
-        for key in ("epochs", "batch_size", "eval_batch_size", "bucket_chunk", "evals_per_epoch"):
+        for key in (
+            "epochs",
+            "batch_size",
+            "eval_batch_size",
+            "bucket_chunk",
+            "evals_per_epoch",
+            "pad_multiple",
+            "eval_max_tokens",
+        ):
             _check(getattr(self, key) >= 1, f"train.{key}", getattr(self, key), ">= 1")
         _check(self.optimizer in OPTIMIZERS, "train.optimizer", self.optimizer, f"one of {OPTIMIZERS}")
         _check(self.schedule in SCHEDULES, "train.schedule", self.schedule, f"one of {SCHEDULES}")
@@ -98,6 +109,12 @@ class TrainConfig:
         _check(self.warmup_steps >= 0, "train.warmup_steps", self.warmup_steps, ">= 0")
         _check(self.grad_clip is None or self.grad_clip > 0, "train.grad_clip", self.grad_clip, "> 0 or null")
         _check(self.patience is None or self.patience >= 1, "train.patience", self.patience, ">= 1 or null")
+        _check(
+            self.weight_average is None or 0 < self.weight_average < 1,
+            "train.weight_average",
+            self.weight_average,
+            "a decay between 0 and 1, or null",
+        )
         _check(self.threads is None or self.threads >= 1, "train.threads", self.threads, ">= 1 or null")
         _check(
             self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),

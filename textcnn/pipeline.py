@@ -87,9 +87,13 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     tokenizer = tokenizer_from_config(splits.train.texts, data, config.tokenizer)
     vocab_size = tokenizer.get_vocab_size()
     tc = config.train
-    train = _batches(tokenizer, splits.train, tc.batch_size, shuffle=True, chunk=tc.bucket_chunk, seed=config.seed)
-    validation = _batches(tokenizer, splits.validation, tc.eval_batch_size, shuffle=False)
-    test = _batches(tokenizer, splits.test, tc.eval_batch_size, shuffle=False)
+    pad = tc.pad_multiple
+    train = _batches(
+        tokenizer, splits.train, tc.batch_size, shuffle=True, chunk=tc.bucket_chunk, seed=config.seed, pad_multiple=pad
+    )
+    evaluation = {"shuffle": False, "pad_multiple": pad, "max_tokens": tc.eval_max_tokens}
+    validation = _batches(tokenizer, splits.validation, tc.eval_batch_size, **evaluation)
+    test = _batches(tokenizer, splits.test, tc.eval_batch_size, **evaluation)
     mean_tokens = float(np.mean(train.lengths))
     log(
         f"tokenizer: {vocab_size} words; {mean_tokens:.0f} tokens per training text on average "
@@ -214,7 +218,15 @@ class Run:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
         if not texts:
             return np.zeros((0, len(self.class_names)), dtype=np.float32)
-        batches = BucketedBatches(encode(self.tokenizer, texts), None, batch_size, shuffle=False)
+        train = self.config.train
+        batches = BucketedBatches(
+            encode(self.tokenizer, texts),
+            None,
+            batch_size,
+            shuffle=False,
+            pad_multiple=train.pad_multiple,
+            max_tokens=train.eval_max_tokens,
+        )
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(self.model, batches, self.device, precision=precision)
         return torch.softmax(logits, dim=1).numpy()

@@ -6,6 +6,7 @@ reaches this module.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import sys
@@ -108,7 +109,7 @@ def autocast(device: torch.device, precision: str):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict_logits(
     model: nn.Module,
     batches: BucketedBatches,
@@ -153,6 +154,40 @@ class FitResult:
     best_val_accuracy: float = -1.0
     interrupted: bool = False
     stopped_early: bool = False
+
+
+class WeightAverage:
+    """An exponential moving average of the trainable parameters (Polyak averaging).
+
+    Validating and checkpointing the averaged weights instead of the last step's smooths out the
+    noise of single steps; ``decay`` 0.998 averages over roughly the last 500 steps. Early updates
+    use a smaller decay, ``(1 + t) / (10 + t)``, so the average is not dominated by the initial weights.
+    """
+
+    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
+        self.params, self.decay, self.updates = params, decay, 0
+        self.shadow = [p.detach().clone() for p in params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for average, param in zip(self.shadow, self.params):
+            average.lerp_(param, 1 - decay)
+
+    @contextlib.contextmanager
+    def applied(self):
+        """Inside the block the model holds the averaged weights; afterwards its own again."""
+        with torch.no_grad():
+            backup = [p.detach().clone() for p in self.params]
+            for param, average in zip(self.params, self.shadow):
+                param.copy_(average)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for param, saved in zip(self.params, backup):
+                    param.copy_(saved)
 
 
 class _Running:
@@ -229,11 +264,13 @@ class Trainer:
                     if step not in eval_steps:
                         continue
                     running.seconds = time.perf_counter() - tick
-                    record = self._validate(model, validation, epoch - 1 + step / steps, running)
-                    if self._improves(result, record):
-                        best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                        if on_improve is not None:
-                            on_improve(model, record)
+                    averaged = self._average.applied() if self._average else contextlib.nullcontext()
+                    with averaged:  # validate and checkpoint the averaged weights, when averaging
+                        record = self._validate(model, validation, epoch - 1 + step / steps, running)
+                        if self._improves(result, record):
+                            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                            if on_improve is not None:
+                                on_improve(model, record)
                     if result.stopped_early:
                         bar.close()
                         break
@@ -258,6 +295,8 @@ class Trainer:
             for opt in self._optimizers
         ]
         self._constrain = getattr(model, "apply_constraints", None)  # e.g. Kim's max-norm on the output layer
+        decay = self.config.weight_average
+        self._average = None if decay is None else WeightAverage(self._params, decay)
 
     def train_step(self, model: nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimiser step on ``batch`` (already on the device); returns (loss, logits)."""
@@ -274,6 +313,8 @@ class Trainer:
             scheduler.step()
         if self._constrain is not None:
             self._constrain()
+        if self._average is not None:
+            self._average.update()
         return loss.detach(), logits.detach()
 
     def _improves(self, result: FitResult, record: EpochRecord) -> bool:

@@ -49,3 +49,16 @@ def test_evaluation_order_is_sorted_by_length():
     for batch in BucketedBatches(seqs, None, 16, shuffle=False):
         assert batch.labels is None
         assert batch.mask.sum(dim=1).tolist() == [len(seqs[i]) for i in batch.index]
+
+
+def test_token_budget_for_evaluation_batches():
+    seqs = _sequences(300)
+    batches = BucketedBatches(seqs, None, 64, shuffle=False, pad_multiple=16, max_tokens=2048)
+    order = batches.order()
+    assert sorted(np.concatenate(order).tolist()) == list(range(300)) and len(batches) == len(order)
+    for index in order:
+        width = -(-max(len(seqs[i]) for i in index) // 16) * 16
+        assert len(index) <= 64 and (len(index) == 1 or len(index) * width <= 2048)
+    assert len(order[0]) > 4 * len(order[-1])  # short texts travel in big batches, long ones in small
+    for batch in batches:
+        assert batch.ids.shape[1] % 16 == 0

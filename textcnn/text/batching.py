@@ -29,10 +29,17 @@ class Batch:
         )
 
 
-def collate(sequences: Sequence[np.ndarray], labels: np.ndarray | None, index: np.ndarray) -> Batch:
-    """Pad ``sequences`` to the longest one in the batch."""
+def collate(
+    sequences: Sequence[np.ndarray], labels: np.ndarray | None, index: np.ndarray, pad_multiple: int = 1
+) -> Batch:
+    """Pad ``sequences`` to the longest one in the batch, rounded up to a multiple of ``pad_multiple``.
+
+    Rounding keeps the number of distinct batch shapes small: oneDNN (torch's CPU kernels) builds and
+    caches kernels per shape, and a new length every step grows memory by gigabytes over an epoch.
+    """
     lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
-    ids = np.full((len(sequences), max(int(lengths.max()), 1)), PAD_ID, dtype=np.int64)  # (B, L)
+    width = -(-max(int(lengths.max()), 1) // pad_multiple) * pad_multiple
+    ids = np.full((len(sequences), width), PAD_ID, dtype=np.int64)  # (B, L)
     for row, seq in enumerate(sequences):
         ids[row, : len(seq)] = seq
     mask = np.arange(ids.shape[1])[None, :] < lengths[:, None]  # (B, L)
@@ -49,8 +56,9 @@ class BucketedBatches:
 
     Training order (``shuffle=True``): shuffle all texts, cut them into chunks of
     ``chunk * batch_size``, sort each chunk by length, cut it into batches, then shuffle the
-    batches. Evaluation order (``shuffle=False``): sorted by length, fixed. Each epoch's order
-    comes from ``seed`` and the epoch number, so a run is repeatable.
+    batches. Evaluation order (``shuffle=False``): sorted by length, fixed, in batches of at most
+    ``batch_size`` texts and, if set, ``max_tokens`` padded tokens. Each epoch's order comes from
+    ``seed`` and the epoch number, so a run is repeatable.
     """
 
     def __init__(
@@ -62,13 +70,18 @@ class BucketedBatches:
         shuffle: bool,
         chunk: int = 50,
         seed: int = 0,
+        pad_multiple: int = 1,
+        max_tokens: int | None = None,
     ) -> None:
         self.sequences, self.labels = sequences, labels
         self.lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
         self.batch_size, self.shuffle, self.chunk, self.seed = batch_size, shuffle, chunk, seed
+        self.pad_multiple, self.max_tokens = pad_multiple, max_tokens
         self.epoch = 0
 
     def __len__(self) -> int:
+        if self.max_tokens is not None and not self.shuffle:
+            return len(self.order())
         return -(-len(self.sequences) // self.batch_size)
 
     def set_epoch(self, epoch: int) -> None:
@@ -77,8 +90,7 @@ class BucketedBatches:
     def order(self) -> list[np.ndarray]:
         """The index arrays of this epoch's batches."""
         if not self.shuffle:
-            order = np.argsort(self.lengths, kind="stable")
-            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            return self._budgeted(np.argsort(self.lengths, kind="stable"))
         rng = np.random.default_rng([self.seed, self.epoch])
         perm = rng.permutation(len(self.sequences))
         span = self.chunk * self.batch_size
@@ -89,7 +101,25 @@ class BucketedBatches:
             batches.extend(piece[i : i + self.batch_size] for i in range(0, len(piece), self.batch_size))
         return [batches[i] for i in rng.permutation(len(batches))]
 
+    def _budgeted(self, order: np.ndarray) -> list[np.ndarray]:
+        """Cut length-sorted ``order`` into batches of at most ``batch_size`` texts and ``max_tokens`` padded tokens.
+
+        Short texts then travel in big batches and long ones in small batches, which keeps every
+        batch's tensors about the same size: faster than one fixed batch size, and bounded memory.
+        """
+        if self.max_tokens is None:
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches, start = [], 0
+        multiple = self.pad_multiple
+        for stop in range(1, len(order) + 1):
+            longest = -(-max(int(self.lengths[order[stop - 1]]), 1) // multiple) * multiple  # sorted: last is longest
+            if stop - start > self.batch_size or (stop - start > 1 and (stop - start) * longest > self.max_tokens):
+                batches.append(order[start : stop - 1])
+                start = stop - 1
+        batches.append(order[start:])
+        return batches
+
     def __iter__(self) -> Iterator[Batch]:
         for index in self.order():
             labels = None if self.labels is None else self.labels[index]
-            yield collate([self.sequences[i] for i in index], labels, index)
+            yield collate([self.sequences[i] for i in index], labels, index, self.pad_multiple)

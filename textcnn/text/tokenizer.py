@@ -69,15 +69,20 @@ def tokenizer_from_config(texts: Sequence[str], data: DataConfig, tokenizer: Tok
     )
 
 
-def encode(tokenizer: Tokenizer, texts: Sequence[str]) -> list[np.ndarray]:
+def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> list[np.ndarray]:
     """Token ids per text (batch-encoded in Rust, truncated as the tokenizer says).
 
     A text with no tokens (empty or only whitespace) becomes a single [UNK], so every text has
     at least one real position.
     """
-    encodings = tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
     empty = np.array([UNK_ID], dtype=np.int32)
-    return [np.asarray(e.ids, dtype=np.int32) if e.ids else empty for e in encodings]
+    out: list[np.ndarray] = []
+    # In chunks: an Encoding keeps every token's string, offsets and masks, ~100 bytes a token, so
+    # encoding all of IMDB at once would hold over a gigabyte that only the ids are needed from.
+    for start in range(0, len(texts), chunk):
+        encodings = tokenizer.encode_batch_fast(list(texts[start : start + chunk]), add_special_tokens=False)
+        out.extend(np.asarray(e.ids, dtype=np.int32) if e.ids else empty for e in encodings)
+    return out
 
 
 def save_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
