@@ -44,7 +44,7 @@ def test_bench_quick_end_to_end(tiny_data, tmp_path, capsys):
         assert inference["reviews_per_second_large_batch"]["median"] > 0
         assert inference["reviews_per_second_batch_1"] > 0 and inference["latency_ms_batch_1"]["median"] > 0
         assert entry["peak_rss_mib_train"] > 0 and inference["peak_rss_mib"] > 0
-        assert "seconds_to_target" in entry
+        assert "seconds_to_target" in entry and len(entry["seconds_to_accuracy"]) == 3
     assert "textcnn_vs_lstm" in report["speedups"] or "lstm_vs_textcnn" in report["speedups"]
     table = (out / "bench.md").read_text()
     assert "| textcnn |" in table and "| lstm |" in table and "Machine:" in table

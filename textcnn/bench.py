@@ -133,6 +133,12 @@ def time_to_accuracy(curve: list[tuple[float, float]], target: float) -> float |
     return next((seconds for seconds, accuracy in curve if accuracy >= target - 1e-12), None)
 
 
+def _median_time_to(runs: list[dict], target: float) -> float | None:
+    """Median over runs of the training seconds to reach ``target``; None unless every run reached it."""
+    times = [time_to_accuracy([(s, a) for s, a, _ in r["curve"]], target) for r in runs]
+    return statistics.median(times) if None not in times else None
+
+
 @dataclass
 class BenchOptions:
     configs: list[str]
@@ -142,6 +148,7 @@ class BenchOptions:
     repeats: int = 1
     evals_per_epoch: int = 4
     target_accuracy: float | None = None
+    milestones: tuple[float, ...] = (0.85, 0.88, 0.90)  # also report the time to each of these accuracies
     infer_texts: int = 5000
     infer_batch_size: int = 512
     latency_texts: int = 200
@@ -273,9 +280,8 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     if target is None:  # the best the slower model reaches within its budget (median over repeats)
         target = statistics.median(r["best_val_accuracy"] for r in results[slowest]["runs"])
     for entry in results.values():
-        times = [time_to_accuracy([(s, a) for s, a, _ in r["curve"]], target) for r in entry["runs"]]
-        reached = [t for t in times if t is not None]
-        entry["seconds_to_target"] = statistics.median(reached) if len(reached) == len(times) else None
+        entry["seconds_to_target"] = _median_time_to(entry["runs"], target)
+        entry["seconds_to_accuracy"] = {f"{m:.4f}": _median_time_to(entry["runs"], m) for m in options.milestones}
 
     report = {
         "machine": machine_info(trainer.device),
@@ -350,6 +356,14 @@ def markdown_table(report: dict) -> str:
         *rows,
         "",
     ]
+    milestones = list(next(iter(report["models"].values()))["seconds_to_accuracy"])
+    if milestones:
+        lines += ["", "Training seconds to reach a validation accuracy:", ""]
+        lines += ["| model | " + " | ".join(milestones) + " |", "|---|" + "---|" * len(milestones)]
+        for name, e in report["models"].items():
+            cells = ["not reached" if t is None else f"{t:.0f}" for t in e["seconds_to_accuracy"].values()]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
     for pair, s in report["speedups"].items():
         tta = "n/a" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}x"
         lines.append(

@@ -72,6 +72,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             repeats=args.repeats,
             evals_per_epoch=args.evals_per_epoch,
             target_accuracy=args.target_accuracy,
+            milestones=tuple(args.milestones),
             infer_texts=args.infer_texts,
             infer_batch_size=args.infer_batch_size,
             latency_texts=args.latency_texts,
@@ -194,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="ACC",
         help="validation accuracy for 'time to target' (default: the best the slowest model reaches)",
+    )
+    bench.add_argument(
+        "--milestones",
+        type=float,
+        nargs="*",
+        default=[0.85, 0.88, 0.90],
+        metavar="ACC",
+        help="also report the training seconds to each of these validation accuracies (default: 0.85 0.88 0.90)",
     )
     bench.add_argument(
         "--infer-texts",

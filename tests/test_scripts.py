@@ -1,0 +1,40 @@
+"""The measurement scripts run end to end (on tiny data / few steps; no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_sweep_reports_validation_only(tiny_data):
+    sets = [
+        f"data.path={tiny_data}",
+        "tokenizer.min_frequency=1",
+        "model.embedding_dim=16",
+        "model.num_filters=8",
+        "train.epochs=2",
+        "train.device=cpu",
+    ]
+    argv = [sys.executable, str(ROOT / "scripts/sweep.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += [x for s in sets for x in ("--set", s)] + ["--variant", "train.lr=0.01"]
+    result = subprocess.run(argv, capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["variant"] for r in rows] == ["(config as is)", ["train.lr=0.01"]]
+    assert all(0 <= r["val_accuracy"] <= 1 and "test_accuracy" not in r for r in rows)
+
+
+def test_profile_step_times_variants():
+    argv = [
+        sys.executable,
+        str(ROOT / "scripts/profile_step.py"),
+        "--config",
+        str(ROOT / "configs/textcnn_imdb.yaml"),
+        "--steps",
+        "2",
+        "--variant",
+        "train.precision=fp32",
+    ]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    assert "(config as is)" in out and "train.precision=fp32" in out and "x the config's speed" in out
