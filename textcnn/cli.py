@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -225,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # oneDNN (torch's CPU kernels) caches up to 1,024 kernels, one per input shape, with their buffers.
+    # Measured on one IMDB epoch: peak RSS 1.99 GB with the default, 1.55 GB with 64, at the same speed.
+    # Set before torch is imported (the commands import it lazily); an explicit setting wins.
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
