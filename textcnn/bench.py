@@ -25,8 +25,7 @@ from . import __version__
 from .config import RunConfig, load_config
 from .errors import UserError
 from .models import get_model
-from .pipeline import Run, seconds_per_epoch
-from .text.batching import BucketedBatches
+from .pipeline import Run, eval_batches, seconds_per_epoch, train_batches
 from .text.data import load_splits
 from .text.tokenizer import encode, tokenizer_from_config
 from .trainer import Trainer, seed_everything
@@ -217,23 +216,8 @@ def run_bench(options: BenchOptions, log=print) -> dict:
             )
             seed_everything(seed)
             model = get_model(config.model, tokenizer.get_vocab_size(), len(splits.class_names))
-            train = BucketedBatches(
-                train_ids,
-                splits.train.labels,
-                train_config.batch_size,
-                shuffle=True,
-                chunk=train_config.bucket_chunk,
-                seed=seed,
-                pad_multiple=train_config.pad_multiple,
-            )
-            validation = BucketedBatches(
-                val_ids,
-                splits.validation.labels,
-                train_config.eval_batch_size,
-                shuffle=False,
-                pad_multiple=train_config.pad_multiple,
-                max_tokens=train_config.eval_max_tokens,
-            )
+            train = train_batches(train_ids, splits.train.labels, train_config, seed)
+            validation = eval_batches(val_ids, splits.validation.labels, train_config)
             trainer = Trainer(train_config, progress=options.progress, log=lambda line, n=name: log(f"[{n}] {line}"))
             with PeakMemory() as memory:
                 fit = trainer.fit(model, train, validation)

@@ -29,12 +29,12 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from . import __version__
-from .config import ConfigError, RunConfig, load_config, save_config
+from .config import ConfigError, RunConfig, TrainConfig, load_config, save_config
 from .errors import UserError
 from .models import get_model
 from .plots import plot_curves
 from .text.batching import BucketedBatches
-from .text.data import LabeledTexts, load_eval_split, load_splits
+from .text.data import load_eval_split, load_splits
 from .text.tokenizer import encode, load_tokenizer, save_tokenizer, tokenizer_from_config
 from .trainer import Trainer, predict_logits, resolve_device, resolve_precision, seed_everything
 
@@ -49,8 +49,29 @@ def _save_model(model: nn.Module, path: Path, class_names: list[str], vocab_size
     tmp.replace(path)  # atomic: an interrupted save never leaves a half-written checkpoint
 
 
-def _batches(tokenizer: Tokenizer, data: LabeledTexts, batch_size: int, **kw) -> BucketedBatches:
-    return BucketedBatches(encode(tokenizer, data.texts), data.labels, batch_size, **kw)
+def train_batches(ids: list[np.ndarray], labels: np.ndarray, train: TrainConfig, seed: int) -> BucketedBatches:
+    """Shuffled, length-bucketed training batches as the train config says."""
+    return BucketedBatches(
+        ids,
+        labels,
+        train.batch_size,
+        shuffle=True,
+        chunk=train.bucket_chunk,
+        seed=seed,
+        pad_multiple=train.pad_multiple,
+    )
+
+
+def eval_batches(ids: list[np.ndarray], labels: np.ndarray | None, train: TrainConfig) -> BucketedBatches:
+    """Length-sorted evaluation / prediction batches, capped in texts and in padded tokens."""
+    return BucketedBatches(
+        ids,
+        labels,
+        train.eval_batch_size,
+        shuffle=False,
+        pad_multiple=train.pad_multiple,
+        max_tokens=train.eval_max_tokens,
+    )
 
 
 def seconds_per_epoch(history: list) -> list[float]:
@@ -87,13 +108,9 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     tokenizer = tokenizer_from_config(splits.train.texts, data, config.tokenizer)
     vocab_size = tokenizer.get_vocab_size()
     tc = config.train
-    pad = tc.pad_multiple
-    train = _batches(
-        tokenizer, splits.train, tc.batch_size, shuffle=True, chunk=tc.bucket_chunk, seed=config.seed, pad_multiple=pad
-    )
-    evaluation = {"shuffle": False, "pad_multiple": pad, "max_tokens": tc.eval_max_tokens}
-    validation = _batches(tokenizer, splits.validation, tc.eval_batch_size, **evaluation)
-    test = _batches(tokenizer, splits.test, tc.eval_batch_size, **evaluation)
+    train = train_batches(encode(tokenizer, splits.train.texts), splits.train.labels, tc, config.seed)
+    validation = eval_batches(encode(tokenizer, splits.validation.texts), splits.validation.labels, tc)
+    test = eval_batches(encode(tokenizer, splits.test.texts), splits.test.labels, tc)
     mean_tokens = float(np.mean(train.lengths))
     log(
         f"tokenizer: {vocab_size} words; {mean_tokens:.0f} tokens per training text on average "
@@ -218,15 +235,8 @@ class Run:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
         if not texts:
             return np.zeros((0, len(self.class_names)), dtype=np.float32)
-        train = self.config.train
-        batches = BucketedBatches(
-            encode(self.tokenizer, texts),
-            None,
-            batch_size,
-            shuffle=False,
-            pad_multiple=train.pad_multiple,
-            max_tokens=train.eval_max_tokens,
-        )
+        settings = dataclasses.replace(self.config.train, eval_batch_size=batch_size)
+        batches = eval_batches(encode(self.tokenizer, texts), None, settings)
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(self.model, batches, self.device, precision=precision)
         return torch.softmax(logits, dim=1).numpy()
