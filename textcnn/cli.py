@@ -90,6 +90,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_inference_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that run a trained model."""
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=256, help="most texts per model batch (default: 256)"
+    )
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="textcnn",
@@ -131,8 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--split", metavar="NAME", help="split to score (default: the run's test split: 'test', else 'validation')"
     )
-    evaluate.add_argument("--batch-size", type=int, default=256, help="texts per batch (default: 256)")
-    evaluate.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
+    _add_inference_options(evaluate)
     evaluate.set_defaults(func=_cmd_evaluate)
 
     predict = commands.add_parser(
@@ -145,8 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
     predict.add_argument("text", nargs="*", metavar="TEXT", help="texts to label (quote each one)")
     predict.add_argument("--file", metavar="FILE", help="a UTF-8 text file with one text per line")
-    predict.add_argument("--batch-size", type=int, default=256, help="texts per batch (default: 256)")
-    predict.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
+    _add_inference_options(predict)
     predict.set_defaults(func=_cmd_predict)
 
     bench = commands.add_parser(
