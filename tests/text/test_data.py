@@ -53,3 +53,17 @@ def test_labels_that_are_not_classes(tmp_path):
         load_splits(DataConfig(path=str(folder)))
     with pytest.raises(UserError, match="label -1 is not one of"):
         load_eval_split(DataConfig(path=str(folder)), None, ["neg", "pos"])
+
+
+def test_integer_labels_without_a_classlabel_map_by_value(tmp_path):
+    from datasets import Dataset
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    for split in ("train", "test"):  # 12 classes: sorted as strings, "10" comes before "2"
+        Dataset.from_dict({"text": [f"word{i}" for i in range(24)], "label": [i % 12 for i in range(24)]}).to_parquet(
+            str(folder / f"{split}-00000-of-00001.parquet")
+        )
+    splits = load_splits(DataConfig(path=str(folder), val_size=0.5))
+    names = [splits.class_names[i] for i in splits.test.labels]
+    assert names == [str(i % 12) for i in range(24)]

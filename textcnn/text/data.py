@@ -65,16 +65,22 @@ def default_test_split(raw) -> str:
     raise UserError(f"the dataset has neither a 'test' nor a 'validation' split (splits: {', '.join(raw.keys())})")
 
 
-def _labeled(split, config: DataConfig, class_names: list[str], split_name: str) -> LabeledTexts:
+def _check_columns(split, config: DataConfig, split_name: str) -> None:
     for column in (config.text_column, config.label_column):
         if column not in split.column_names:
             raise UserError(
                 f"split {split_name!r} has no column {column!r} (columns: {', '.join(split.column_names)}); "
                 f"set data.text_column / data.label_column"
             )
+
+
+def _labeled(split, config: DataConfig, class_names: list[str], split_name: str) -> LabeledTexts:
+    _check_columns(split, config, split_name)
     texts = split[config.text_column]
     raw = split[config.label_column]
-    if class_names is not None and all(isinstance(v, (int, np.integer)) for v in raw):
+    # A ClassLabel column holds class indices; any other label column holds names (matched as strings,
+    # so integer labels without a ClassLabel map by value, not by their sorted position).
+    if class_names_of(split, config.label_column) is not None:
         labels = np.asarray(raw, dtype=np.int64)
         bad = labels[(labels < 0) | (labels >= len(class_names))]
         if bad.size:
@@ -112,8 +118,7 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     train_raw = need(config.train_split, "data.train_split")
     class_names = class_names_of(train_raw, config.label_column)
     if class_names is None:
-        if config.label_column not in train_raw.column_names:
-            _labeled(train_raw, config, [], config.train_split)  # raises the missing-column error
+        _check_columns(train_raw, config, config.train_split)
         class_names = sorted({str(v) for v in train_raw[config.label_column]})
     if len(class_names) < 2:
         raise UserError(f"data.label_column {config.label_column!r} has fewer than two classes: {class_names}")
