@@ -10,6 +10,7 @@ from safetensors.torch import load_file, save_file
 from textcnn.config import load_config
 from textcnn.errors import UserError
 from textcnn.pipeline import Run, train_run
+from tests.conftest import TINY_OVERRIDES
 
 RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
 
@@ -92,9 +93,11 @@ def test_train_refuses_to_overwrite_and_pretrained_modes_need_vectors(tiny_run, 
     config = load_config(tiny_run / "config.yaml")
     with pytest.raises(UserError, match="already holds a trained run"):
         train_run(config, tiny_run, progress=False, log=lambda _: None)
-    static = load_config(tiny_run / "config.yaml", ["model.embedding_mode=static"])
-    with pytest.raises(UserError, match="needs pretrained word vectors"):
-        train_run(static, tiny_run.parent / "static", progress=False, log=lambda _: None)
+    with pytest.raises(UserError, match="model.vectors: embedding_mode 'static' needs a word vectors file"):
+        load_config(tiny_run / "config.yaml", ["model.embedding_mode=static"])
+    missing = load_config(tiny_run / "config.yaml", ["model.embedding_mode=static", "model.vectors=/no/such.bin"])
+    with pytest.raises(UserError, match="word vectors file not found: /no/such.bin"):
+        train_run(missing, tiny_run.parent / "static", progress=False, log=lambda _: None)
 
 
 def test_lstm_run_round_trip(tiny_data, tmp_path):
@@ -120,3 +123,64 @@ def test_lstm_run_round_trip(tiny_data, tmp_path):
         torch.from_numpy(run.predict_proba(["superb and moving", "dull"])),
         torch.from_numpy(run.predict_proba(["superb and moving", "dull"], batch_size=1)),
     )
+
+
+@pytest.fixture(scope="module")
+def tiny_vectors(tiny_data, tmp_path_factory):
+    """word2vec (12 dims) trained on the tiny data's training text, as a word2vec binary file."""
+    from textcnn.config import DataConfig
+    from textcnn.text.data import load_corpus
+    from textcnn.text.vectors import Word2VecOptions, save_vectors, train_word2vec, words_of
+
+    texts, _ = load_corpus(DataConfig(path=str(tiny_data)))
+    options = Word2VecOptions(dim=12, epochs=50, window=3, min_count=1, workers=1)
+    vectors, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
+    path = tmp_path_factory.mktemp("vectors") / "tiny.bin"
+    save_vectors(vectors, path)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["static", "non-static", "multichannel"])
+def test_pretrained_modes_train_save_and_predict_without_the_vectors_file(mode, tiny_data, tiny_vectors, tmp_path):
+    from textcnn.text.vectors import load_vectors, vectors_for_vocab
+
+    vectors_file = tmp_path / "own.bin"
+    shutil.copy(tiny_vectors, vectors_file)
+    config = load_config(
+        None,
+        [
+            f"data.path={tiny_data}",
+            "model.num_filters=8",
+            f"model.embedding_mode={mode}",
+            f"model.vectors={vectors_file}",
+            *[o for o in TINY_OVERRIDES if not o.startswith("model.embedding_dim")],
+            "model.embedding_dim=12",
+            "train.epochs=3",
+        ],
+    )
+    lines: list[str] = []
+    metrics = train_run(config, tmp_path / "run", progress=False, log=lines.append)
+    coverage = metrics["vectors_coverage"]
+    assert metrics["embedding_mode"] == mode and coverage["found"] == coverage["vocabulary"] > 0
+    assert any(line.startswith("vectors: ") for line in lines)
+    assert metrics["test_accuracy"] > 0.7
+
+    vectors_file.unlink()  # a run holds its vectors in its weights
+    run = Run.load(tmp_path / "run", device="cpu")
+    assert [p["label"] for p in run.predict(["superb, loved it", "dull and painful"])] == ["pos", "neg"]
+    start, _ = vectors_for_vocab(load_vectors(tiny_vectors), run.tokenizer.get_vocab(), seed=config.seed)
+    embedding = run.model.embedding
+    if mode in ("static", "multichannel"):  # the frozen channel is exactly the pretrained vectors
+        torch.testing.assert_close(embedding.frozen.weight, start)
+    if mode in ("non-static", "multichannel"):  # the fine-tuned channel started there and moved
+        assert not torch.allclose(embedding.trained.weight, start)
+        assert torch.nn.functional.cosine_similarity(embedding.trained.weight[2:], start[2:]).mean() > 0.5
+
+
+def test_vectors_must_match_the_embedding_size(tiny_data, tiny_vectors, tmp_path):
+    config = load_config(
+        None, [f"data.path={tiny_data}", "model.embedding_mode=non-static", f"model.vectors={tiny_vectors}"]
+    )
+    with pytest.raises(UserError, match="model.embedding_dim is 128 but .*tiny.bin holds 12-dim vectors"):
+        train_run(config, tmp_path / "run", progress=False, log=lambda _: None)
+    assert not (tmp_path / "run").exists()

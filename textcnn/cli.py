@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -79,6 +80,52 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             latency_texts=args.latency_texts,
             progress=not args.no_progress,
         )
+    )
+    return 0
+
+
+def _cmd_vectors(args: argparse.Namespace) -> int:
+    from .config import DataConfig
+    from .text.data import load_corpus
+    from .text.vectors import Word2VecOptions, save_vectors, train_word2vec, words_of, write_vectors_info
+
+    options = Word2VecOptions(
+        dim=args.dim,
+        window=args.window,
+        epochs=args.epochs,
+        min_count=args.min_count,
+        architecture=args.architecture,
+        negative=args.negative,
+        workers=args.workers,
+        seed=args.seed,
+    )
+    data = DataConfig(
+        path=args.data,
+        name=args.name,
+        text_column=args.text_column,
+        lowercase=not args.cased,
+        strip_html=not args.keep_html,
+    )
+    out = Path(args.out or f"vectors/{Path(args.data).name}-word2vec-{args.dim}d.bin")
+    texts, splits = load_corpus(data, args.splits)
+    print(f"training word vectors on {args.data} splits {', '.join(splits)}")
+    sentences = words_of(texts, lowercase=data.lowercase, strip_html=data.strip_html)
+    vectors, stats = train_word2vec(sentences, options, num_sentences=len(texts), progress=not args.no_progress)
+    fmt = save_vectors(vectors, out, args.format)
+    info = {
+        "data": args.data,
+        "splits": splits,
+        "text_column": args.text_column,
+        "lowercase": data.lowercase,
+        "strip_html": data.strip_html,
+        "format": fmt,
+        "options": dataclasses.asdict(options),
+        **stats,
+    }
+    write_vectors_info(out, info)
+    print(
+        f"{stats['vocabulary']:,} words x {options.dim} dims from {stats['words']:,} words of text "
+        f"in {stats['train_seconds']:.0f} s; saved to {out} ({fmt}) with {out.name}.json"
     )
     return 0
 
@@ -228,6 +275,68 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--no-progress", action="store_true", help="no progress bars")
     bench.set_defaults(func=_cmd_bench)
+
+    vectors = commands.add_parser(
+        "vectors",
+        help="train word2vec on a dataset's own text (for the pretrained embedding modes)",
+        description="Train word2vec (gensim) on the text of a dataset's splits, cut into words exactly as a run's "
+        "tokenizer cuts them, and save the vectors for model.vectors (embedding modes static, non-static and "
+        "multichannel). By default every split but the held-out ones: for IMDB, train plus the 50,000 unlabeled "
+        "reviews; the test split is refused. Labels are never read. With more than one worker thread the "
+        "vectors differ slightly from run to run (word2vec's threads update shared weights without locks).",
+    )
+    vectors.add_argument(
+        "--data",
+        default="stanfordnlp/imdb",
+        metavar="PATH",
+        help="dataset: a hub name or a local folder (default: stanfordnlp/imdb; here ../shared/data/imdb)",
+    )
+    vectors.add_argument("--name", metavar="CONFIG", help="the dataset's configuration name, if it has several")
+    vectors.add_argument(
+        "--text-column", default="text", metavar="COLUMN", help="column holding the text (default: text)"
+    )
+    vectors.add_argument(
+        "--splits",
+        nargs="+",
+        metavar="SPLIT",
+        help="splits to read (default: all but test and validation); the test split is refused",
+    )
+    vectors.add_argument(
+        "--out",
+        metavar="FILE",
+        help="vectors file; its suffix picks the format unless --format does: .bin word2vec binary, .kv gensim, "
+        "anything else word2vec text (default: vectors/DATASET-word2vec-DIMd.bin)",
+    )
+    vectors.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "word2vec-binary", "word2vec-text", "glove", "gensim"],
+        help="file format (default: auto, by suffix); glove is word2vec text without the header line",
+    )
+    vectors.add_argument("--dim", type=_positive_int, default=300, help="vector size (default: 300, as Kim's vectors)")
+    vectors.add_argument("--window", type=_positive_int, default=5, help="context words on each side (default: 5)")
+    vectors.add_argument("--epochs", type=_positive_int, default=5, help="passes over the text (default: 5)")
+    vectors.add_argument(
+        "--min-count", type=_positive_int, default=5, help="words seen fewer times get no vector (default: 5)"
+    )
+    vectors.add_argument(
+        "--architecture",
+        default="skipgram",
+        choices=["skipgram", "cbow"],
+        help="skipgram predicts the context from each word (better for rare words); cbow predicts each word "
+        "from its context (faster) (default: skipgram)",
+    )
+    vectors.add_argument("--negative", type=_positive_int, default=5, help="negative samples per word (default: 5)")
+    vectors.add_argument("--workers", type=int, default=0, help="worker threads (default: 0, one per CPU core)")
+    vectors.add_argument("--seed", type=int, default=0, help="random seed of the initial vectors (default: 0)")
+    vectors.add_argument(
+        "--cased", action="store_true", help="keep letter case (only for runs whose data.lowercase is false)"
+    )
+    vectors.add_argument(
+        "--keep-html", action="store_true", help="keep HTML tags (only for runs whose data.strip_html is false)"
+    )
+    vectors.add_argument("--no-progress", action="store_true", help="no progress bars")
+    vectors.set_defaults(func=_cmd_vectors)
     return parser
 
 

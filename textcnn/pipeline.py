@@ -31,11 +31,12 @@ from torch import nn
 from . import __version__
 from .config import ConfigError, RunConfig, TrainConfig, load_config, save_config
 from .errors import UserError
-from .models import get_model
+from .models import EmbeddingConfig, get_model
 from .plots import plot_curves
 from .text.batching import BucketedBatches
 from .text.data import load_eval_split, load_splits
-from .text.tokenizer import encode, load_tokenizer, save_tokenizer, tokenizer_from_config
+from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, save_tokenizer, tokenizer_from_config
+from .text.vectors import Coverage, load_vectors, vectors_for_vocab
 from .trainer import Trainer, predict_logits, resolve_device, resolve_precision, seed_everything
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
@@ -83,6 +84,29 @@ def seconds_per_epoch(history: list) -> list[float]:
     return [totals[e] for e in sorted(totals)]
 
 
+def read_vectors(config: EmbeddingConfig):
+    """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
+    vectors = load_vectors(config.vectors)
+    if vectors.vector_size != config.embedding_dim:
+        raise UserError(
+            f"model.embedding_dim is {config.embedding_dim} but {config.vectors} holds {vectors.vector_size}-dim "
+            f"vectors; set model.embedding_dim: {vectors.vector_size}"
+        )
+    return vectors
+
+
+def load_pretrained_embedding(
+    model: nn.Module, vectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
+) -> Coverage:
+    """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
+    counts = np.bincount(np.concatenate(train_ids), minlength=tokenizer.get_vocab_size())
+    table, coverage = vectors_for_vocab(
+        vectors, tokenizer.get_vocab(), special_ids=(PAD_ID, UNK_ID), padding_idx=PAD_ID, token_counts=counts, seed=seed
+    )
+    model.embedding.load_vectors(table)
+    return coverage
+
+
 def accuracy(logits: torch.Tensor, labels: np.ndarray) -> float:
     return float((logits.argmax(dim=1).numpy() == labels).mean())
 
@@ -92,13 +116,10 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     out = Path(out_dir)
     if (out / "model.safetensors").exists():
         raise UserError(f"{out} already holds a trained run; choose another --out")
-    if config.model.embedding_mode != "rand":
-        raise UserError(
-            f"model.embedding_mode {config.model.embedding_mode!r} needs pretrained word vectors, "
-            "which textcnn cannot load yet; use embedding_mode: rand"
-        )
-    seed_everything(config.seed)
     started = time.perf_counter()
+    # Read the vectors first, so a missing or mismatched file stops the run before any data work.
+    vectors = read_vectors(config.model) if config.model.embedding_mode != "rand" else None
+    seed_everything(config.seed)
     splits = load_splits(config.data, config.seed)
     log(
         f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
@@ -108,7 +129,8 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     tokenizer = tokenizer_from_config(splits.train.texts, data, config.tokenizer)
     vocab_size = tokenizer.get_vocab_size()
     tc = config.train
-    train = train_batches(encode(tokenizer, splits.train.texts), splits.train.labels, tc, config.seed)
+    train_ids = encode(tokenizer, splits.train.texts)
+    train = train_batches(train_ids, splits.train.labels, tc, config.seed)
     validation = eval_batches(encode(tokenizer, splits.validation.texts), splits.validation.labels, tc)
     test = eval_batches(encode(tokenizer, splits.test.texts), splits.test.labels, tc)
     mean_tokens = float(np.mean(train.lengths))
@@ -118,6 +140,13 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
     )
 
     model = get_model(config.model, vocab_size, len(splits.class_names))
+    coverage = None
+    if vectors is not None:
+        coverage = load_pretrained_embedding(model, vectors, tokenizer, train_ids, seed=config.seed)
+        del vectors  # the model holds its own copy; the file's full table is not needed for training
+        log(coverage.describe())
+    elif config.model.vectors:
+        log("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
     num_parameters = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,6 +191,8 @@ def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, 
         "num_validation": len(splits.validation),
         "num_test": len(splits.test),
         "mean_train_tokens": mean_tokens,
+        "embedding_mode": config.model.embedding_mode,
+        "vectors_coverage": coverage.as_dict() if coverage else None,
         "class_names": splits.class_names,
         "device": str(trainer.device),
         "precision": trainer.precision,

@@ -30,6 +30,11 @@ class EmbeddingConfig:
             raise ConfigError(
                 f"model.embedding_mode: {self.embedding_mode!r} is not allowed; expected one of {EMBEDDING_MODES}"
             )
+        if self.embedding_mode != "rand" and not self.vectors:
+            raise ConfigError(
+                f"model.vectors: embedding_mode {self.embedding_mode!r} needs a word vectors file "
+                "(train one with 'textcnn vectors', or use embedding_mode: rand)"
+            )
         if self.embedding_dim < 1:
             raise ConfigError(f"model.embedding_dim: {self.embedding_dim!r} is not allowed; expected >= 1")
         if self.embedding_init_std <= 0:

@@ -162,3 +162,29 @@ def load_eval_split(config: DataConfig, split: str | None, class_names: list[str
     if split not in raw:
         raise UserError(f"the dataset has no split {split!r} (splits: {', '.join(raw.keys())})")
     return split, _labeled(raw[split], config, class_names, split)
+
+
+def load_corpus(config: DataConfig, splits: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """Texts (labels ignored) of the named splits, for unsupervised training such as word vectors.
+
+    ``splits=None`` takes every split but the ones runs evaluate on (``data.test_split``, ``test``,
+    ``validation``): for IMDB, train and the 50,000 unlabeled reviews. Asking for the test split is
+    an error, so test text never reaches the vectors. Returns the texts and the splits used.
+    """
+    raw = load_raw(config)
+    held_out = {config.test_split or default_test_split(raw), "test", "validation"}
+    if splits is None:
+        splits = [name for name in raw.keys() if name not in held_out]
+        if not splits:
+            raise UserError(f"the dataset has no split besides the held-out ones (splits: {', '.join(raw.keys())})")
+    for name in splits:
+        if name not in raw:
+            raise UserError(f"the dataset has no split {name!r} (splits: {', '.join(raw.keys())})")
+        if name in held_out:
+            raise UserError(f"split {name!r} is held out for evaluation; word vectors never see it")
+        if config.text_column not in raw[name].column_names:
+            raise UserError(
+                f"split {name!r} has no column {config.text_column!r} (columns: {', '.join(raw[name].column_names)})"
+            )
+    texts = ["" if t is None else str(t) for name in splits for t in raw[name][config.text_column]]
+    return texts, list(splits)

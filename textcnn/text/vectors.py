@@ -1,0 +1,289 @@
+"""Word vectors: train word2vec on a dataset's own text, read vectors files, map them onto a vocabulary.
+
+Files are read and written through gensim's ``KeyedVectors``, in the usual formats:
+
+- ``word2vec-binary``: word2vec's binary format (``.bin``), with a ``count dim`` header;
+- ``word2vec-text``: the same as text, one ``word v1 ... vD`` line per word after the header;
+- ``glove``: GloVe's text files, the same lines without a header;
+- ``gensim``: gensim's own ``KeyedVectors.save`` files (``.kv``).
+
+Words are cut out of text exactly as the run's tokenizer cuts them (same cleaning, lowercasing and
+splitting), so the words word2vec learns are the words the vocabulary holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import UserError
+from .tokenizer import build_tokenizer
+
+VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
+
+
+def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool = True) -> Iterator[list[str]]:
+    """Each text as the list of words a run's tokenizer would see (no truncation, no vocabulary)."""
+    tokenizer = build_tokenizer(lowercase=lowercase, strip_html=strip_html)
+    normalize, split = tokenizer.normalizer.normalize_str, tokenizer.pre_tokenizer.pre_tokenize_str
+    for text in texts:
+        yield [word for word, _ in split(normalize(text or ""))]
+
+
+# --------------------------------------------------------------------------------------------- training
+
+
+@dataclass
+class Word2VecOptions:
+    """word2vec's settings (gensim ``Word2Vec`` arguments under clearer names)."""
+
+    dim: int = 300  # vector size (Kim used 300-dimensional vectors)
+    window: int = 5  # words on each side that count as context
+    epochs: int = 5  # passes over the corpus
+    min_count: int = 5  # words seen fewer times get no vector
+    architecture: str = "skipgram"  # skipgram (predict context from word) | cbow (word from context)
+    negative: int = 5  # negative samples per positive pair
+    sample: float = 1e-3  # down-sampling threshold for very frequent words
+    workers: int = 0  # threads; 0: one per CPU core
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for key in ("dim", "window", "epochs", "min_count", "negative"):
+            if getattr(self, key) < 1:
+                raise UserError(f"{key}: {getattr(self, key)!r} is not allowed; expected >= 1")
+        if self.architecture not in ("skipgram", "cbow"):
+            raise UserError(f"architecture: {self.architecture!r} is not allowed; expected skipgram or cbow")
+        if self.workers < 0:
+            raise UserError(f"workers: {self.workers!r} is not allowed; expected >= 0 (0: one per core)")
+        if self.sample < 0:
+            raise UserError(f"sample: {self.sample!r} is not allowed; expected >= 0")
+
+
+def train_word2vec(
+    sentences: Iterable[list[str]],
+    options: Word2VecOptions,
+    *,
+    num_sentences: int | None = None,
+    progress: bool = True,
+    log=print,
+):
+    """Train word2vec on tokenized ``sentences`` and return its ``KeyedVectors`` and corpus statistics.
+
+    The corpus goes to a temporary file first: gensim's ``corpus_file`` mode reads it from every
+    worker thread at once, without the Python iterator that caps the other mode at about one core.
+    """
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+    from tqdm.auto import tqdm
+
+    workers = options.workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="textcnn-w2v-") as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        num_texts = num_words = 0
+        with open(corpus, "w", encoding="utf-8") as f:
+            for words in tqdm(sentences, total=num_sentences, desc="tokenize", unit="text", disable=not progress):
+                if words:
+                    f.write(" ".join(words) + "\n")
+                    num_texts += 1
+                    num_words += len(words)
+        if num_words == 0:
+            raise UserError("the corpus has no words to train word vectors on")
+        log(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {workers} threads")
+
+        class EpochBar(CallbackAny2Vec):
+            def __init__(self) -> None:
+                self.bar = tqdm(total=options.epochs, desc="word2vec", unit="epoch", disable=not progress)
+
+            def on_epoch_end(self, model) -> None:
+                self.bar.update(1)
+
+        bar = EpochBar()
+        started = time.perf_counter()
+        model = Word2Vec(
+            corpus_file=str(corpus),
+            vector_size=options.dim,
+            window=options.window,
+            min_count=options.min_count,
+            sg=int(options.architecture == "skipgram"),
+            negative=options.negative,
+            sample=options.sample,
+            epochs=options.epochs,
+            workers=workers,
+            seed=options.seed,
+            callbacks=[bar],
+        )
+        bar.bar.close()
+    stats = {
+        "texts": num_texts,
+        "words": num_words,
+        "vocabulary": len(model.wv),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "workers": workers,
+    }
+    if len(model.wv) == 0:
+        raise UserError(f"no word occurs min_count={options.min_count} times; lower --min-count")
+    return model.wv, stats
+
+
+# ------------------------------------------------------------------------------------------- file formats
+
+
+def _format_for_suffix(path: Path) -> str:
+    return {".bin": "word2vec-binary", ".kv": "gensim"}.get(path.suffix.lower(), "word2vec-text")
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess a vectors file's format: gensim's own by its pickle header, else binary or text, with or without header."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head[:1] == b"\x80":  # a pickle protocol marker: KeyedVectors.save
+        return "gensim"
+    first, _, rest = head.partition(b"\n")
+    fields = first.split()
+    if len(fields) == 2 and all(x.isdigit() for x in fields):  # "count dim": a word2vec header
+        try:
+            rest.decode("utf-8")
+            return "word2vec-text"
+        except UnicodeDecodeError:  # raw float32 bytes after the words
+            return "word2vec-binary"
+    return "glove"
+
+
+def load_vectors(path: str | Path, fmt: str = "auto"):
+    """Read a vectors file into gensim ``KeyedVectors`` (see the module docstring for the formats)."""
+    from gensim.models import KeyedVectors
+
+    path = Path(path).expanduser()
+    if fmt not in VECTOR_FORMATS:
+        raise UserError(f"vectors format {fmt!r} is not one of {VECTOR_FORMATS}")
+    if not path.is_file():
+        raise UserError(f"word vectors file not found: {path} (train one with 'textcnn vectors')")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    try:
+        if fmt == "gensim":
+            vectors = KeyedVectors.load(str(path))
+        else:
+            vectors = KeyedVectors.load_word2vec_format(
+                str(path), binary=fmt == "word2vec-binary", no_header=fmt == "glove", unicode_errors="replace"
+            )
+    except Exception as error:  # gensim raises ValueError, EOFError, UnpicklingError, ... on a bad file
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"cannot read {path} as {fmt} word vectors: {message}") from None
+    if len(vectors) == 0:
+        raise UserError(f"{path} holds no word vectors")
+    return vectors
+
+
+def save_vectors(vectors, path: str | Path, fmt: str = "auto") -> str:
+    """Write ``KeyedVectors`` (``auto``: by suffix, .bin binary, .kv gensim, else word2vec text); returns the format.
+
+    Written to a temporary name and renamed, so an interrupted save never leaves a partial file.
+    """
+    path = Path(path)
+    fmt = _format_for_suffix(path) if fmt == "auto" else fmt
+    if fmt not in VECTOR_FORMATS[1:]:
+        raise UserError(f"vectors format {fmt!r} is not one of {VECTOR_FORMATS[1:]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "gensim":
+        vectors.save(str(tmp))
+    elif fmt == "glove":
+        vectors.save_word2vec_format(str(tmp), binary=False, write_header=False)
+    else:
+        vectors.save_word2vec_format(str(tmp), binary=fmt == "word2vec-binary")
+    tmp.replace(path)
+    return fmt
+
+
+# ------------------------------------------------------------------------------------ onto a vocabulary
+
+
+@dataclass
+class Coverage:
+    """How much of a vocabulary a vectors file covers."""
+
+    vocabulary: int  # words in the vocabulary, special tokens excluded
+    found: int  # words with a vector (exact or case-insensitive match)
+    case_insensitive: int  # of those, found only by a case-insensitive match
+    random_std: float  # std of the N(0, std^2) start of the words without a vector
+    token_coverage: float | None = None  # share of training tokens whose word has a vector, when counted
+
+    def describe(self) -> str:
+        share = self.found / max(self.vocabulary, 1)
+        text = f"vectors: {self.found:,} of {self.vocabulary:,} vocabulary words found ({share:.1%})"
+        if self.case_insensitive:
+            text += f", {self.case_insensitive:,} of them case-insensitively"
+        if self.token_coverage is not None:
+            text += f"; they cover {self.token_coverage:.1%} of training tokens"
+        missing = self.vocabulary - self.found
+        return text + f"; {missing:,} start random, N(0, {self.random_std:.3f}^2)"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def vectors_for_vocab(
+    vectors,
+    vocab: dict[str, int],
+    *,
+    special_ids: Sequence[int] = (0, 1),
+    padding_idx: int | None = 0,
+    token_counts: np.ndarray | None = None,
+    seed: int = 0,
+) -> tuple[torch.Tensor, Coverage]:
+    """A ``(len(vocab), dim)`` float32 table: row ``i`` holds the vector of the word with id ``i``.
+
+    Lookup is exact first, then case-insensitive (the most frequent casing wins, as vectors files list
+    words by frequency). Words without a vector, and the special tokens, start as N(0, s^2) with ``s``
+    the std of the found vectors' entries, so they are on the same scale (Kim 2014 drew them uniformly
+    with the same variance as the pretrained vectors). The padding row is zero. ``token_counts``
+    (occurrences per id in the training texts) adds the share of training tokens covered.
+    """
+    size = max(vocab.values(), default=-1) + 1
+    keys = vectors.key_to_index
+    lower: dict[str, int] = {}
+    for word, index in keys.items():  # most frequent first: keep the first casing of each word
+        lower.setdefault(word.lower(), index)
+    rows, sources, case_insensitive = [], [], 0
+    for word, i in vocab.items():
+        if i in special_ids:
+            continue
+        index = keys.get(word)
+        if index is None:
+            index = lower.get(word.lower())
+            case_insensitive += index is not None
+        if index is not None:
+            rows.append(i)
+            sources.append(index)
+    found = vectors.vectors[np.asarray(sources, dtype=np.int64)].astype(np.float32) if sources else None
+    std = float(found.std()) if found is not None and found.size > 1 else 0.1
+    std = std if std > 0 else 0.1
+    generator = np.random.default_rng(seed)
+    table = generator.normal(0.0, std, size=(size, vectors.vector_size)).astype(np.float32)
+    if found is not None:
+        table[np.asarray(rows, dtype=np.int64)] = found
+    if padding_idx is not None:
+        table[padding_idx] = 0.0
+    words = sum(1 for i in vocab.values() if i not in special_ids)
+    coverage = Coverage(vocabulary=words, found=len(rows), case_insensitive=case_insensitive, random_std=std)
+    if token_counts is not None and token_counts.sum() > 0:
+        covered = token_counts[[i for i in rows if i < len(token_counts)]].sum()
+        coverage.token_coverage = float(covered / token_counts.sum())
+    return torch.from_numpy(table), coverage
+
+
+def write_vectors_info(path: str | Path, info: dict) -> Path:
+    """The settings and corpus behind a vectors file, as JSON beside it (``<file>.json``)."""
+    path = Path(path)
+    target = path.with_name(path.name + ".json")
+    target.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return target
