@@ -7,10 +7,10 @@ import torch
 import yaml
 from safetensors.torch import load_file, save_file
 
+from tests.conftest import TINY_OVERRIDES
 from textcnn.config import load_config
 from textcnn.errors import UserError
 from textcnn.pipeline import Run, train_run
-from tests.conftest import TINY_OVERRIDES
 
 RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 from gensim.models import KeyedVectors
 
+from tests.conftest import FILLER, NEGATIVE, POSITIVE, make_reviews
 from textcnn.cli import main
 from textcnn.config import DataConfig
 from textcnn.errors import UserError
@@ -23,7 +24,6 @@ from textcnn.text.vectors import (
     vectors_for_vocab,
     words_of,
 )
-from tests.conftest import FILLER, NEGATIVE, POSITIVE, make_reviews
 
 
 def keyed(words: list[str], dim: int = 4, seed: int = 0) -> KeyedVectors:
