@@ -38,3 +38,13 @@ def test_profile_step_times_variants():
     ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     assert "(config as is)" in out and "train.precision=fp32" in out and "x the config's speed" in out
+
+
+def test_results_table_reads_run_folders(tiny_run, tmp_path):
+    argv = [sys.executable, str(ROOT / "scripts/results_table.py"), str(tiny_run)]
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    assert len(lines) == 3 and lines[2].startswith(f"| {tiny_run.name} | textcnn | rand (16) |")
+    assert f"{metrics['test_accuracy']:.2%} (test)" in lines[2]
+    failed = subprocess.run([*argv[:2], str(tmp_path)], capture_output=True, text=True)
+    assert failed.returncode == 2 and "no metrics.json" in failed.stderr
