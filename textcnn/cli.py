@@ -327,7 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         "from its context (faster) (default: skipgram)",
     )
     vectors.add_argument("--negative", type=_positive_int, default=5, help="negative samples per word (default: 5)")
-    vectors.add_argument("--workers", type=int, default=0, help="worker threads (default: 0, one per CPU core)")
+    vectors.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker threads (default: 0, one per CPU core; 1 gives the same vectors on every run, more slowly)",
+    )
     vectors.add_argument("--seed", type=int, default=0, help="random seed of the initial vectors (default: 0)")
     vectors.add_argument(
         "--cased", action="store_true", help="keep letter case (only for runs whose data.lowercase is false)"

@@ -59,6 +59,13 @@ def test_word2vec_learns_the_corpus(tiny_word2vec):
     assert same > across
 
 
+def test_one_worker_gives_the_same_vectors_every_time(tiny_word2vec):
+    texts, _ = make_reviews(400, seed=0)
+    options = Word2VecOptions(dim=12, epochs=30, min_count=1, workers=1, window=3)
+    again, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
+    np.testing.assert_array_equal(again.vectors, tiny_word2vec[0].vectors)
+
+
 @pytest.mark.parametrize(
     "name, fmt", [("v.bin", "word2vec-binary"), ("v.txt", "word2vec-text"), ("v.kv", "gensim"), ("g.txt", "glove")]
 )
