@@ -48,3 +48,16 @@ def test_results_table_reads_run_folders(tiny_run, tmp_path):
     assert f"{metrics['test_accuracy']:.2%} (test)" in lines[2]
     failed = subprocess.run([*argv[:2], str(tmp_path)], capture_output=True, text=True)
     assert failed.returncode == 2 and "no metrics.json" in failed.stderr
+
+
+def test_baselines_choose_c_on_validation(tiny_data):
+    argv = [sys.executable, str(ROOT / "scripts/baselines.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += ["--set", f"data.path={tiny_data}", "--C", "0.01", "10"]
+    rows = [
+        json.loads(line)
+        for line in subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    ]
+    tried, final = rows[:-1], rows[-1]
+    assert [r["C"] for r in tried] == [0.01, 10.0] and all("test_accuracy" not in r for r in tried)
+    assert final["C"] == max(tried, key=lambda r: r["val_accuracy"])["C"]
+    assert final["test_accuracy"] > 0.8 and final["test_split"] == "test"  # the tiny cues are easy
