@@ -95,3 +95,18 @@ def tiny_run(tiny_data, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "tiny_textcnn"
     train_run(config, out, progress=False, log=lambda _: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_vectors(tiny_data, tmp_path_factory):
+    """word2vec (12 dims) trained on the tiny data's training text, as a word2vec binary file."""
+    from textcnn.config import DataConfig
+    from textcnn.text.data import load_corpus
+    from textcnn.text.vectors import Word2VecOptions, save_vectors, train_word2vec, words_of
+
+    texts, _ = load_corpus(DataConfig(path=str(tiny_data)))
+    options = Word2VecOptions(dim=12, epochs=50, window=3, min_count=1, workers=1)
+    vectors, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
+    path = tmp_path_factory.mktemp("vectors") / "tiny.bin"
+    save_vectors(vectors, path)
+    return path

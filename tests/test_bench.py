@@ -8,12 +8,14 @@ from textcnn.cli import main
 from .conftest import TINY_OVERRIDES
 
 
-def test_bench_quick_end_to_end(tiny_data, tmp_path, capsys):
+def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     out = tmp_path / "bench"
     overrides = [
         f"data.path={tiny_data}",
         "data.max_length=64",
-        *[o for o in TINY_OVERRIDES if not o.startswith("train.epochs")],
+        *[o for o in TINY_OVERRIDES if not o.startswith(("train.epochs", "model.embedding_dim"))],
+        "model.embedding_dim=12",
+        f"model.vectors={tiny_vectors}",  # the TextCNN side is CNN-non-static; the LSTM's rand mode ignores it
     ]
     argv = [
         "bench",
@@ -27,12 +29,17 @@ def test_bench_quick_end_to_end(tiny_data, tmp_path, capsys):
         "10",
         "--evals-per-epoch",
         "2",
+        "--config",
+        "configs/textcnn_imdb_nonstatic.yaml",
+        "--config",
+        "configs/lstm_imdb.yaml",
     ]
     for o in overrides:
         argv += ["--set", o]
     assert main(argv) == 0
     report = json.loads((out / "bench.json").read_text())
     assert set(report["models"]) == {"textcnn", "lstm"}
+    assert report["models"]["textcnn"]["model"]["embedding_mode"] == "non-static"
     for key in ("cpu", "cores", "threads", "torch", "device"):
         assert key in report["machine"]
     assert 0 < report["target_accuracy"] <= 1
@@ -58,6 +65,13 @@ def test_bench_refuses_configs_that_are_not_comparable(capsys):
     argv += ["--config", "configs/textcnn_imdb.yaml", "--config", "configs/textcnn_sst2.yaml"]  # ...these do
     assert main(argv) == 2
     assert "configs differ in data" in capsys.readouterr().err
+
+
+def test_bench_stops_early_on_a_missing_vectors_file(capsys):
+    argv = ["bench", "--quick", "--set", "data.path=unused", "--set", "model.vectors=/no/such.bin"]
+    argv += ["--config", "configs/textcnn_imdb_static.yaml", "--config", "configs/lstm_imdb.yaml"]
+    assert main(argv) == 2
+    assert "word vectors file not found: /no/such.bin" in capsys.readouterr().err
 
 
 def test_time_to_accuracy_and_peak_memory():

@@ -125,21 +125,6 @@ def test_lstm_run_round_trip(tiny_data, tmp_path):
     )
 
 
-@pytest.fixture(scope="module")
-def tiny_vectors(tiny_data, tmp_path_factory):
-    """word2vec (12 dims) trained on the tiny data's training text, as a word2vec binary file."""
-    from textcnn.config import DataConfig
-    from textcnn.text.data import load_corpus
-    from textcnn.text.vectors import Word2VecOptions, save_vectors, train_word2vec, words_of
-
-    texts, _ = load_corpus(DataConfig(path=str(tiny_data)))
-    options = Word2VecOptions(dim=12, epochs=50, window=3, min_count=1, workers=1)
-    vectors, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
-    path = tmp_path_factory.mktemp("vectors") / "tiny.bin"
-    save_vectors(vectors, path)
-    return path
-
-
 @pytest.mark.parametrize("mode", ["static", "non-static", "multichannel"])
 def test_pretrained_modes_train_save_and_predict_without_the_vectors_file(mode, tiny_data, tiny_vectors, tmp_path):
     from textcnn.text.vectors import load_vectors, vectors_for_vocab

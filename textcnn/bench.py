@@ -25,7 +25,7 @@ from . import __version__
 from .config import RunConfig, load_config
 from .errors import UserError
 from .models import get_model
-from .pipeline import Run, eval_batches, seconds_per_epoch, train_batches
+from .pipeline import Run, eval_batches, load_pretrained_embedding, read_vectors, seconds_per_epoch, train_batches
 from .text.data import load_splits
 from .text.tokenizer import encode, tokenizer_from_config
 from .trainer import Trainer, seed_everything
@@ -190,6 +190,8 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     if len(configs) < 2:
         raise UserError("bench compares two or more configs")
     check_comparable(configs, options.configs)
+    # Pretrained embedding modes get their vectors, read once per file (a missing file stops the bench here).
+    vectors = {c.model.vectors: read_vectors(c.model) for c in configs if c.model.embedding_mode != "rand"}
     first = configs[0]
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -216,6 +218,8 @@ def run_bench(options: BenchOptions, log=print) -> dict:
             )
             seed_everything(seed)
             model = get_model(config.model, tokenizer.get_vocab_size(), len(splits.class_names))
+            if config.model.embedding_mode != "rand":
+                load_pretrained_embedding(model, vectors[config.model.vectors], tokenizer, train_ids, seed=seed)
             train = train_batches(train_ids, splits.train.labels, train_config, seed)
             validation = eval_batches(val_ids, splits.validation.labels, train_config)
             trainer = Trainer(train_config, progress=options.progress, log=lambda line, n=name: log(f"[{n}] {line}"))
