@@ -128,6 +128,8 @@ def test_bad_vectors_files(tmp_path):
         Word2VecOptions(architecture="glove")
     with pytest.raises(UserError, match="dim: 0"):
         Word2VecOptions(dim=0)
+    with pytest.raises(UserError, match="no word occurs 50 times"):
+        train_word2vec([["a", "b"], ["c"]], Word2VecOptions(dim=4, min_count=50, workers=1), progress=False)
 
 
 def test_corpus_leaves_out_the_held_out_splits(tiny_data, tiny_sst):

@@ -105,19 +105,25 @@ def train_word2vec(
             def on_epoch_end(self, model) -> None:
                 self.bar.update(1)
 
-        bar = EpochBar()
         started = time.perf_counter()
         model = Word2Vec(
-            corpus_file=str(corpus),
             vector_size=options.dim,
             window=options.window,
             min_count=options.min_count,
             sg=int(options.architecture == "skipgram"),
             negative=options.negative,
             sample=options.sample,
-            epochs=options.epochs,
             workers=workers,
             seed=options.seed,
+        )
+        model.build_vocab(corpus_file=str(corpus))
+        if len(model.wv) == 0:
+            raise UserError(f"no word occurs {options.min_count} times (min_count); lower --min-count")
+        bar = EpochBar()
+        model.train(
+            corpus_file=str(corpus),
+            total_words=model.corpus_total_words,
+            epochs=options.epochs,
             callbacks=[bar],
         )
         bar.bar.close()
@@ -128,8 +134,6 @@ def train_word2vec(
         "train_seconds": round(time.perf_counter() - started, 1),
         "workers": workers,
     }
-    if len(model.wv) == 0:
-        raise UserError(f"no word occurs min_count={options.min_count} times; lower --min-count")
     return model.wv, stats
 
 
