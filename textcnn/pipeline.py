@@ -20,6 +20,7 @@ import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -38,6 +39,9 @@ from .text.data import load_eval_split, load_splits
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, save_tokenizer, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
 from .trainer import Trainer, predict_logits, resolve_device, resolve_precision, seed_everything
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
 
@@ -84,7 +88,7 @@ def seconds_per_epoch(history: list) -> list[float]:
     return [totals[e] for e in sorted(totals)]
 
 
-def read_vectors(config: EmbeddingConfig):
+def read_vectors(config: EmbeddingConfig) -> KeyedVectors:
     """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
     vectors = load_vectors(config.vectors)
     if vectors.vector_size != config.embedding_dim:
@@ -96,7 +100,7 @@ def read_vectors(config: EmbeddingConfig):
 
 
 def load_pretrained_embedding(
-    model: nn.Module, vectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
+    model: nn.Module, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
 ) -> Coverage:
     """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
     counts = np.bincount(np.concatenate(train_ids), minlength=tokenizer.get_vocab_size())

@@ -9,7 +9,7 @@ import pytest
 import torch
 from gensim.models import KeyedVectors
 
-from tests.conftest import FILLER, NEGATIVE, POSITIVE, make_reviews
+from tests.conftest import FILLER, NEGATIVE, POSITIVE, make_reviews, write_dataset
 from textcnn.cli import main
 from textcnn.config import DataConfig
 from textcnn.errors import UserError
@@ -130,6 +130,12 @@ def test_bad_vectors_files(tmp_path):
         Word2VecOptions(dim=0)
     with pytest.raises(UserError, match="no word occurs 50 times"):
         train_word2vec([["a", "b"], ["c"]], Word2VecOptions(dim=4, min_count=50, workers=1), progress=False)
+
+
+def test_corpus_from_a_dataset_without_held_out_splits(tmp_path):
+    folder = write_dataset(tmp_path / "unlabeled", {"train": 20, "unsupervised": 30})
+    texts, splits = load_corpus(DataConfig(path=str(folder)))
+    assert splits == ["train", "unsupervised"] and len(texts) == 50
 
 
 def test_corpus_leaves_out_the_held_out_splits(tiny_data, tiny_sst):

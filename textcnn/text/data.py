@@ -172,7 +172,7 @@ def load_corpus(config: DataConfig, splits: list[str] | None = None) -> tuple[li
     an error, so test text never reaches the vectors. Returns the texts and the splits used.
     """
     raw = load_raw(config)
-    held_out = {config.test_split or default_test_split(raw), "test", "validation"}
+    held_out = {"test", "validation", *([config.test_split] if config.test_split else [])}
     if splits is None:
         splits = [name for name in raw.keys() if name not in held_out]
         if not splits:

@@ -20,12 +20,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..errors import UserError
 from .tokenizer import build_tokenizer
+
+if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
+    from gensim.models import KeyedVectors
 
 VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
 
@@ -74,7 +78,7 @@ def train_word2vec(
     num_sentences: int | None = None,
     progress: bool = True,
     log=print,
-):
+) -> tuple[KeyedVectors, dict]:
     """Train word2vec on tokenized ``sentences`` and return its ``KeyedVectors`` and corpus statistics.
 
     The corpus goes to a temporary file first: gensim's ``corpus_file`` mode reads it from every
@@ -162,7 +166,7 @@ def detect_format(path: str | Path) -> str:
     return "glove"
 
 
-def load_vectors(path: str | Path, fmt: str = "auto"):
+def load_vectors(path: str | Path, fmt: str = "auto") -> KeyedVectors:
     """Read a vectors file into gensim ``KeyedVectors`` (see the module docstring for the formats)."""
     from gensim.models import KeyedVectors
 
@@ -187,7 +191,7 @@ def load_vectors(path: str | Path, fmt: str = "auto"):
     return vectors
 
 
-def save_vectors(vectors, path: str | Path, fmt: str = "auto") -> str:
+def save_vectors(vectors: KeyedVectors, path: str | Path, fmt: str = "auto") -> str:
     """Write ``KeyedVectors`` (``auto``: by suffix, .bin binary, .kv gensim, else word2vec text); returns the format.
 
     Written to a temporary name and renamed, so an interrupted save never leaves a partial file.
@@ -236,7 +240,7 @@ class Coverage:
 
 
 def vectors_for_vocab(
-    vectors,
+    vectors: KeyedVectors,
     vocab: dict[str, int],
     *,
     special_ids: Sequence[int] = (0, 1),
