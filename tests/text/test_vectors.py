@@ -133,9 +133,9 @@ def test_bad_vectors_files(tmp_path):
 
 
 def test_corpus_from_a_dataset_without_held_out_splits(tmp_path):
-    folder = write_dataset(tmp_path / "unlabeled", {"train": 20, "unsupervised": 30})
+    folder = write_dataset(tmp_path / "train_only", {"train": 20})
     texts, splits = load_corpus(DataConfig(path=str(folder)))
-    assert splits == ["train", "unsupervised"] and len(texts) == 50
+    assert splits == ["train"] and len(texts) == 20
 
 
 def test_corpus_leaves_out_the_held_out_splits(tiny_data, tiny_sst):
