@@ -1,9 +1,10 @@
 """Print a Markdown table of trained runs, from each run folder's metrics.json and config.yaml.
 
-    python scripts/results_table.py runs/kim_imdb_rand runs/kim_imdb_nonstatic ...
+    python scripts/results_table.py runs/kim/imdb_rand runs/kim/imdb_nonstatic ... [--plot FIG.png]
 
 One row per run: model, embedding mode and size, validation and test accuracy, best epoch, median
-seconds per epoch and total minutes. The README's tables are made with it from the runs its commands train.
+seconds per epoch and total minutes. The README's tables are made with it from the runs its commands
+train. ``--plot`` also draws validation and test accuracy per run as bars.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ from pathlib import Path
 import yaml
 
 
-def row(run: Path) -> str:
+def read_run(run: Path) -> tuple[dict, dict]:
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     model = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))["model"]
+    return metrics, model
+
+
+def row(run: Path) -> str:
+    metrics, model = read_run(run)
     seconds = metrics["epoch_seconds"]
     cells = [
         run.name,
@@ -36,7 +42,12 @@ def row(run: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="run folders written by 'textcnn train'")
+    parser.add_argument("--plot", type=Path, metavar="FILE", help="also draw the accuracies to this PNG file")
+    parser.add_argument("--labels", nargs="+", help="names for the runs in the figure (default: folder names)")
+    parser.add_argument("--title", default="", help="the figure's title")
     args = parser.parse_args()
+    if args.labels and len(args.labels) != len(args.runs):
+        parser.error(f"--labels gives {len(args.labels)} names for {len(args.runs)} runs")
     missing = [str(r) for r in args.runs if not (r / "metrics.json").is_file()]
     if missing:
         parser.error(f"not a finished run folder (no metrics.json): {', '.join(missing)}")
@@ -44,6 +55,18 @@ def main() -> None:
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for run in args.runs:
         print(row(run))
+    if args.plot:
+        from textcnn.plots import plot_accuracies
+
+        runs = [read_run(run)[0] for run in args.runs]
+        plot_accuracies(
+            args.labels or [run.name for run in args.runs],
+            [m["val_accuracy"] for m in runs],
+            [m["test_accuracy"] for m in runs],
+            [statistics.median(m["epoch_seconds"]) for m in runs],
+            args.plot,
+            args.title,
+        )
 
 
 if __name__ == "__main__":

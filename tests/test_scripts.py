@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -48,6 +50,12 @@ def test_results_table_reads_run_folders(tiny_run, tmp_path):
     assert f"{metrics['test_accuracy']:.2%} (test)" in lines[2]
     failed = subprocess.run([*argv[:2], str(tmp_path)], capture_output=True, text=True)
     assert failed.returncode == 2 and "no metrics.json" in failed.stderr
+    figure = tmp_path / "accuracies.png"
+    subprocess.run([*argv, "--plot", str(figure), "--labels", "tiny CNN"], check=True, capture_output=True)
+    with Image.open(figure) as image:
+        assert image.size[0] > 500
+    wrong = subprocess.run([*argv, "--plot", str(figure), "--labels", "a", "b"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "--labels gives 2 names for 1 runs" in wrong.stderr
 
 
 def test_baselines_choose_c_on_validation(tiny_data):

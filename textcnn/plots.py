@@ -95,3 +95,35 @@ def plot_bench(report: dict, path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_accuracies(
+    labels: Sequence[str],
+    val_accuracy: Sequence[float],
+    test_accuracy: Sequence[float],
+    seconds_per_epoch: Sequence[float],
+    path: str | Path,
+    title: str = "",
+) -> None:
+    """Validation and test accuracy per run as paired horizontal bars, seconds per epoch beside each."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.4))
+    rows = range(n)[::-1]  # the first run on top
+    height = 0.38
+    ax.barh([r + height / 2 for r in rows], val_accuracy, height, label="validation")
+    ax.barh([r - height / 2 for r in rows], test_accuracy, height, label="test")
+    for r, val, test, seconds in zip(rows, val_accuracy, test_accuracy, seconds_per_epoch):
+        ax.text(val, r + height / 2, f" {val:.2%}", va="center", fontsize=8)
+        ax.text(test, r - height / 2, f" {test:.2%}   ({seconds:.0f} s/epoch)", va="center", fontsize=8)
+    low = min(min(val_accuracy), min(test_accuracy))
+    high = max(max(val_accuracy), max(test_accuracy))
+    ax.set_xlim(max(0.0, low - 0.03), min(1.0, high + 0.03))  # zoomed in: the differences are a point or two
+    ax.set_yticks(list(rows), labels)
+    ax.set_xlabel("accuracy (axis starts at %.0f%%)" % (100 * max(0.0, low - 0.03)))
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
