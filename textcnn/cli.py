@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the model a YAML config describes (data, tokenizer, model, train sections) and write "
         "a run folder: config.yaml, tokenizer.json, model.safetensors, metrics.json, history.csv, curves.png. "
         "Early stopping and the saved checkpoint follow validation accuracy; the test split is scored once at the "
-        "end. Ctrl-C stops training and keeps the best epoch so far.",
+        "end. Ctrl-C stops training and keeps the best epoch so far. Kim's pretrained embedding modes (static, "
+        "non-static, multichannel) read the word vectors file named by model.vectors; 'textcnn vectors' makes one.",
     )
     train.add_argument("--config", required=True, metavar="FILE", help="YAML config, e.g. configs/textcnn_imdb.yaml")
     train.add_argument(
