@@ -23,8 +23,7 @@ def read_run(run: Path) -> tuple[dict, dict]:
     return metrics, model
 
 
-def row(run: Path) -> str:
-    metrics, model = read_run(run)
+def row(run: Path, metrics: dict, model: dict) -> str:
     seconds = metrics["epoch_seconds"]
     cells = [
         run.name,
@@ -53,17 +52,17 @@ def main() -> None:
         parser.error(f"not a finished run folder (no metrics.json): {', '.join(missing)}")
     print("| run | model | embedding (dim) | val acc | test acc | best epoch | s/epoch | total min |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    for run in args.runs:
-        print(row(run))
+    runs = [read_run(run) for run in args.runs]
+    for run, (metrics, model) in zip(args.runs, runs):
+        print(row(run, metrics, model))
     if args.plot:
         from textcnn.plots import plot_accuracies
 
-        runs = [read_run(run)[0] for run in args.runs]
         plot_accuracies(
             args.labels or [run.name for run in args.runs],
-            [m["val_accuracy"] for m in runs],
-            [m["test_accuracy"] for m in runs],
-            [statistics.median(m["epoch_seconds"]) for m in runs],
+            [metrics["val_accuracy"] for metrics, _ in runs],
+            [metrics["test_accuracy"] for metrics, _ in runs],
+            [statistics.median(metrics["epoch_seconds"]) for metrics, _ in runs],
             args.plot,
             args.title,
         )

@@ -74,6 +74,14 @@ def test_bench_stops_early_on_a_missing_vectors_file(capsys):
     assert "word vectors file not found: /no/such.bin" in capsys.readouterr().err
 
 
+def test_bench_checks_each_config_against_the_vectors_it_shares(tiny_vectors, capsys):
+    argv = ["bench", "--quick", "--set", "data.path=unused", "--set", f"model.vectors={tiny_vectors}"]
+    argv += ["--config", "configs/textcnn_imdb_static.yaml", "--config", "configs/lstm_imdb_nonstatic.yaml"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "model.embedding_dim is 300 but" in error and "holds 12-dim vectors" in error
+
+
 def test_time_to_accuracy_and_peak_memory():
     curve = [(10.0, 0.80), (20.0, 0.86), (30.0, 0.85), (40.0, 0.90)]
     assert time_to_accuracy(curve, 0.86) == 20.0

@@ -25,9 +25,17 @@ from . import __version__
 from .config import RunConfig, load_config
 from .errors import UserError
 from .models import get_model
-from .pipeline import Run, eval_batches, load_pretrained_embedding, read_vectors, seconds_per_epoch, train_batches
+from .pipeline import (
+    Run,
+    check_vectors_size,
+    eval_batches,
+    load_pretrained_embedding,
+    seconds_per_epoch,
+    train_batches,
+)
 from .text.data import load_splits
 from .text.tokenizer import encode, tokenizer_from_config
+from .text.vectors import load_vectors
 from .trainer import Trainer, seed_everything
 
 # Keys that must agree between the compared configs, or the comparison is not side by side.
@@ -191,7 +199,12 @@ def run_bench(options: BenchOptions, log=print) -> dict:
         raise UserError("bench compares two or more configs")
     check_comparable(configs, options.configs)
     # Pretrained embedding modes get their vectors, read once per file (a missing file stops the bench here).
-    vectors = {c.model.vectors: read_vectors(c.model) for c in configs if c.model.embedding_mode != "rand"}
+    vectors = {}
+    for config in configs:
+        if config.model.embedding_mode != "rand":
+            if config.model.vectors not in vectors:
+                vectors[config.model.vectors] = load_vectors(config.model.vectors)
+            check_vectors_size(config.model, vectors[config.model.vectors])
     first = configs[0]
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -88,14 +88,19 @@ def seconds_per_epoch(history: list) -> list[float]:
     return [totals[e] for e in sorted(totals)]
 
 
-def read_vectors(config: EmbeddingConfig) -> KeyedVectors:
-    """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
-    vectors = load_vectors(config.vectors)
+def check_vectors_size(config: EmbeddingConfig, vectors: KeyedVectors) -> None:
+    """A one-line error unless ``vectors`` have the size ``config.embedding_dim`` asks for."""
     if vectors.vector_size != config.embedding_dim:
         raise UserError(
             f"model.embedding_dim is {config.embedding_dim} but {config.vectors} holds {vectors.vector_size}-dim "
             f"vectors; set model.embedding_dim: {vectors.vector_size}"
         )
+
+
+def read_vectors(config: EmbeddingConfig) -> KeyedVectors:
+    """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
+    vectors = load_vectors(config.vectors)
+    check_vectors_size(config, vectors)
     return vectors
 
 

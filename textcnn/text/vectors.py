@@ -284,7 +284,7 @@ def vectors_for_vocab(
     words = sum(1 for i in vocab.values() if i not in special_ids)
     coverage = Coverage(vocabulary=words, found=len(rows), case_insensitive=case_insensitive, random_std=std)
     if token_counts is not None and token_counts.sum() > 0:
-        covered = token_counts[[i for i in rows if i < len(token_counts)]].sum()
+        covered = token_counts[np.asarray(rows, dtype=np.int64)].sum()
         coverage.token_coverage = float(covered / token_counts.sum())
     return torch.from_numpy(table), coverage
 
