@@ -16,12 +16,11 @@ import statistics
 import time
 
 import numpy as np
-import torch
 
 from textcnn.config import load_config
 from textcnn.models import get_model
 from textcnn.text.batching import collate
-from textcnn.trainer import Trainer
+from textcnn.training import Trainer, seed_everything
 
 
 def make_batches(n: int, batch_size: int, max_length: int, vocab: int, seed: int = 0):
@@ -36,29 +35,19 @@ def make_batches(n: int, batch_size: int, max_length: int, vocab: int, seed: int
 
 
 def real_batches(config_path: str, data_path: str, n: int):
-    from textcnn.text.batching import BucketedBatches
-    from textcnn.text.data import load_splits
-    from textcnn.text.tokenizer import encode, tokenizer_from_config
+    """The first ``n`` training batches of the run setup that ``textcnn train`` would build."""
+    from textcnn.pipeline import prepare_run
 
     config = load_config(config_path, [f"data.path={data_path}"])
-    splits = load_splits(config.data, config.seed)
-    tokenizer = tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
-    batches = BucketedBatches(
-        encode(tokenizer, splits.train.texts),
-        splits.train.labels,
-        config.train.batch_size,
-        shuffle=True,
-        seed=0,
-        pad_multiple=config.train.pad_multiple,
-    )
-    return [batch for _, batch in zip(range(n), batches)]
+    prepared = prepare_run(config, log=lambda _: None)  # the vectors are not read: timing does not need them
+    prepared.train.set_epoch(1)
+    return [batch for _, batch in zip(range(n), prepared.train)]
 
 
 def time_variant(config_path: str, overrides: list[str], steps: int, profile: bool, batches: list) -> float:
     config = load_config(config_path, overrides)
-    torch.manual_seed(0)
-    vocab = config.tokenizer.vocab_size
-    model = get_model(config.model, vocab, 2)
+    seed_everything(0)
+    model = get_model(config.model, config.tokenizer.vocab_size, 2)
     trainer = Trainer(config.train, progress=False, log=lambda _: None)
     trainer.prepare(model, total_steps=steps + 5)
     model.train()

@@ -35,10 +35,10 @@ def main() -> None:
             metrics = train_run(config, f"{out}/run", progress=False, log=lambda _: None)
         row = {
             "variant": overrides or "(config as is)",
-            "val_accuracy": round(metrics["val_accuracy"], 4),
-            "best_epoch": metrics["best_epoch"],
-            "epochs_run": metrics["epochs_run"],
-            "epoch_seconds": round(sum(metrics["epoch_seconds"]) / len(metrics["epoch_seconds"]), 1),
+            "val_accuracy": round(metrics.val_accuracy, 4),
+            "best_epoch": metrics.best_epoch,
+            "epochs_run": metrics.epochs_run,
+            "epoch_seconds": round(sum(metrics.epoch_seconds) / len(metrics.epoch_seconds), 1),
             "wall_seconds": round(time.time() - start),
         }
         print(json.dumps(row), flush=True)

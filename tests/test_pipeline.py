@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 
@@ -5,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from tests.conftest import TINY_OVERRIDES
 from textcnn.config import load_config
 from textcnn.errors import UserError
-from textcnn.pipeline import Run, train_run
+from textcnn.inference import Run
+from textcnn.pipeline import train_run
+from textcnn.runs import RunFolder
 
 RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
 
@@ -63,12 +66,20 @@ def test_broken_run_folders(tiny_run, tmp_path):
     partial = tmp_path / "partial"
     partial.mkdir()
     shutil.copy(tiny_run / "config.yaml", partial)
+    shutil.copy(tiny_run / "run.json", partial)
     with pytest.raises(UserError, match="missing tokenizer.json, model.safetensors"):
         Run.load(partial)
 
     corrupt = tmp_path / "corrupt"
     shutil.copytree(tiny_run, corrupt)
     (corrupt / "model.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(UserError, match="does not match the sha256 recorded in run.json"):
+        Run.load(corrupt)
+    RunFolder(corrupt).save_weights({}, {})  # garbage-free but not a textcnn checkpoint, with a matching digest
+    (corrupt / "model.safetensors").write_bytes(b"\x00garbage")
+    manifest = json.loads((corrupt / "run.json").read_text())
+    manifest["weights_sha256"] = hashlib.sha256(b"\x00garbage").hexdigest()
+    (corrupt / "run.json").write_text(json.dumps(manifest))
     with pytest.raises(UserError, match="not a valid textcnn checkpoint"):
         Run.load(corrupt)
 
@@ -84,14 +95,14 @@ def test_broken_run_folders(tiny_run, tmp_path):
     shutil.copytree(tiny_run, missing_key)
     state = load_file(str(missing_key / "model.safetensors"))
     state.pop("classifier.1.bias")
-    save_file(state, str(missing_key / "model.safetensors"), metadata={"class_names": '["neg", "pos"]'})
+    RunFolder(missing_key).save_weights(state, {"class_names": '["neg", "pos"]'})  # records the new digest
     with pytest.raises(UserError, match="classifier.1.bias: missing"):
         Run.load(missing_key)
 
 
 def test_train_refuses_to_overwrite_and_pretrained_modes_need_vectors(tiny_run, tiny_data):
     config = load_config(tiny_run / "config.yaml")
-    with pytest.raises(UserError, match="already holds a trained run"):
+    with pytest.raises(UserError, match="already holds a run; choose another --out, or continue it with --resume"):
         train_run(config, tiny_run, progress=False, log=lambda _: None)
     with pytest.raises(UserError, match="model.vectors: embedding_mode 'static' needs a word vectors file"):
         load_config(tiny_run / "config.yaml", ["model.embedding_mode=static"])
@@ -117,7 +128,7 @@ def test_lstm_run_round_trip(tiny_data, tmp_path):
         ],
     )
     metrics = train_run(config, tmp_path / "lstm", progress=False, log=lambda _: None)
-    assert metrics["model"] == "lstm" and metrics["test_accuracy"] > 0.7
+    assert metrics.model == "lstm" and metrics.test_accuracy > 0.7
     run = Run.load(tmp_path / "lstm", device="cpu")
     torch.testing.assert_close(
         torch.from_numpy(run.predict_proba(["superb and moving", "dull"])),
@@ -145,10 +156,10 @@ def test_pretrained_modes_train_save_and_predict_without_the_vectors_file(mode, 
     )
     lines: list[str] = []
     metrics = train_run(config, tmp_path / "run", progress=False, log=lines.append)
-    coverage = metrics["vectors_coverage"]
-    assert metrics["embedding_mode"] == mode and coverage["found"] == coverage["vocabulary"] > 0
+    coverage = metrics.vectors_coverage
+    assert metrics.embedding_mode == mode and coverage["found"] == coverage["vocabulary"] > 0
     assert any(line.startswith("vectors: ") for line in lines)
-    assert metrics["test_accuracy"] > 0.7
+    assert metrics.test_accuracy > 0.7
 
     vectors_file.unlink()  # a run holds its vectors in its weights
     run = Run.load(tmp_path / "run", device="cpu")

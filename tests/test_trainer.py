@@ -8,7 +8,15 @@ from textcnn.models import get_model
 from textcnn.text.batching import BucketedBatches
 from textcnn.text.data import load_splits
 from textcnn.text.tokenizer import encode, train_tokenizer
-from textcnn.trainer import Trainer, WeightAverage, build_optimizers, clip_gradients, lr_factor, resolve_precision
+from textcnn.training import (
+    ParameterGroup,
+    Trainer,
+    WeightAverage,
+    build_optimizers,
+    clip_gradients,
+    lr_factor,
+    resolve_precision,
+)
 
 from .conftest import TINY_OVERRIDES
 
@@ -100,9 +108,9 @@ def test_clip_gradients_counts_sparse_gradients():
 
 
 def test_sparse_embeddings_need_adam():
-    model = torch.nn.Sequential(torch.nn.Embedding(5, 2, sparse=True))
+    table = torch.nn.Embedding(5, 2, sparse=True)
     with pytest.raises(UserError, match="sparse embeddings need train.optimizer adam or adamw"):
-        build_optimizers(model, TrainConfig(optimizer="sgd"))
+        build_optimizers([ParameterGroup("embedding", [table.weight], sparse=True)], TrainConfig(optimizer="sgd"))
 
 
 def test_auto_precision_resolves():

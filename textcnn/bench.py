@@ -24,19 +24,9 @@ import torch
 from . import __version__
 from .config import RunConfig, load_config
 from .errors import UserError
-from .models import get_model
-from .pipeline import (
-    Run,
-    check_vectors_size,
-    eval_batches,
-    load_pretrained_embedding,
-    seconds_per_epoch,
-    train_batches,
-)
-from .text.data import load_splits
-from .text.tokenizer import encode, tokenizer_from_config
-from .text.vectors import load_vectors
-from .trainer import Trainer, seed_everything
+from .inference import Run
+from .pipeline import check_vectors_size, prepare_data, prepare_run, read_vectors, seconds_per_epoch
+from .training import Trainer
 
 # Keys that must agree between the compared configs, or the comparison is not side by side.
 SHARED_KEYS = (
@@ -201,19 +191,18 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     # Pretrained embedding modes get their vectors, read once per file (a missing file stops the bench here).
     vectors = {}
     for config in configs:
-        if config.model.embedding_mode != "rand":
-            if config.model.vectors not in vectors:
-                vectors[config.model.vectors] = load_vectors(config.model.vectors)
-            check_vectors_size(config.model, vectors[config.model.vectors])
+        key = (config.model.vectors, config.model.vectors_format)
+        if config.model.pretrained and key not in vectors:
+            vectors[key] = read_vectors(config.model)
+        elif config.model.pretrained:
+            check_vectors_size(config.model, vectors[key])
     first = configs[0]
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    splits = load_splits(first.data, first.seed)
-    tokenizer = tokenizer_from_config(splits.train.texts, first.data, first.tokenizer)
-    train_ids = encode(tokenizer, splits.train.texts)
-    val_ids = encode(tokenizer, splits.validation.texts)
-    train_tokens = int(sum(len(x) for x in train_ids))
+    data = prepare_data(first, log=log)  # one split, tokenizer and encoding for every model
+    train_ids, val_ids, train_tokens = data.train_ids, data.validation_ids, data.train_tokens
+    splits = data.splits
     log(f"bench: {len(train_ids)} training texts ({train_tokens:,} tokens), {len(val_ids)} validation texts")
 
     results: dict[str, dict] = {}
@@ -229,15 +218,13 @@ def run_bench(options: BenchOptions, log=print) -> dict:
                 evals_per_epoch=options.evals_per_epoch,
                 patience=None if config.train.patience is None else config.train.patience * options.evals_per_epoch,
             )
-            seed_everything(seed)
-            model = get_model(config.model, tokenizer.get_vocab_size(), len(splits.class_names))
-            if config.model.embedding_mode != "rand":
-                load_pretrained_embedding(model, vectors[config.model.vectors], tokenizer, train_ids, seed=seed)
-            train = train_batches(train_ids, splits.train.labels, train_config, seed)
-            validation = eval_batches(val_ids, splits.validation.labels, train_config)
+            setup = dataclasses.replace(config, seed=seed, train=train_config)
+            key = (config.model.vectors, config.model.vectors_format)
+            prepared = prepare_run(setup, data=data, vectors=vectors.get(key) if config.model.pretrained else None)
+            model = prepared.model
             trainer = Trainer(train_config, progress=options.progress, log=lambda line, n=name: log(f"[{n}] {line}"))
             with PeakMemory() as memory:
-                fit = trainer.fit(model, train, validation)
+                fit = trainer.fit(model, prepared.train, prepared.validation)
             elapsed = np.cumsum([r.seconds for r in fit.history]).tolist()
             full_epochs = seconds_per_epoch([r for r in fit.history if r.epoch <= int(fit.history[-1].epoch)])
             entry = results.setdefault(
@@ -262,7 +249,7 @@ def run_bench(options: BenchOptions, log=print) -> dict:
             if repeat == 0:
                 entry["precision"] = trainer.precision
                 entry["num_parameters"] = sum(p.numel() for p in model.parameters())
-                run = Run(out, config, tokenizer, model.eval(), splits.class_names, trainer.device)
+                run = Run(out, config, data.tokenizer, model.eval(), splits.class_names, trainer.device)
                 texts = splits.test.texts[: options.infer_texts]
                 entry["inference"] = _inference(run, texts, options)
             del model

@@ -6,9 +6,9 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -17,17 +17,35 @@ from .errors import UserError
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import train_run
+    from .pipeline import resume_run, train_run
+    from .runs import check_out_path, default_run_dir
+    from .training import signal_of
 
-    config = load_config(args.config, args.set)
-    out = args.out or Path("runs") / f"{config.model.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    metrics = train_run(config, out, progress=not args.no_progress)
-    print(json.dumps({k: metrics[k] for k in ("val_accuracy", "test_accuracy", "test_split", "train_seconds")}))
+    progress = not args.no_progress
+    try:
+        if args.resume:
+            if args.config or args.out:
+                raise UserError("--resume takes its config and folder from RUN_DIR; leave out --config and --out")
+            metrics = resume_run(args.resume, args.set, progress=progress)
+        else:
+            if not args.config:
+                raise UserError("train needs --config FILE (or --resume RUN_DIR)")
+            config = load_config(args.config, args.set)
+            out = check_out_path(args.out or default_run_dir(config.model.name))  # before any data is loaded
+            metrics = train_run(config, out, progress=progress)
+    except KeyboardInterrupt as error:  # before the first validation point: nothing was kept
+        print(f"interrupted ({signal.Signals(signal_of(error)).name}) before anything was saved", file=sys.stderr)
+        return 128 + signal_of(error)
+    print(
+        json.dumps({k: getattr(metrics, k) for k in ("val_accuracy", "test_accuracy", "test_split", "train_seconds")})
+    )
+    if metrics.interrupted:
+        return 128 + signal.Signals[metrics.interrupted_by]
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .pipeline import Run
+    from .inference import Run
 
     run = Run.load(args.run_dir, device=args.device)
     print(json.dumps(run.evaluate(args.data, args.split, args.batch_size), indent=2))
@@ -39,7 +57,7 @@ def _read_lines(source) -> list[str]:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from .pipeline import Run
+    from .inference import Run
 
     if args.text and args.file:
         raise UserError("give texts as arguments or --file, not both")
@@ -158,12 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a model from a YAML config and write a run folder",
         description="Train the model a YAML config describes (data, tokenizer, model, train sections) and write "
-        "a run folder: config.yaml, tokenizer.json, model.safetensors, metrics.json, history.csv, curves.png. "
-        "Early stopping and the saved checkpoint follow validation accuracy; the test split is scored once at the "
-        "end. Ctrl-C stops training and keeps the best epoch so far. Kim's pretrained embedding modes (static, "
+        "a run folder: run.json, config.yaml, tokenizer.json, model.safetensors, checkpoint.pt, metrics.json, "
+        "history.csv, curves.png. Early stopping and the saved weights follow validation accuracy; the test split is "
+        "scored once at the end. The folder is locked while training: a second training into it fails at once. "
+        "Ctrl-C or SIGTERM stops training, keeps the best point so far, writes metrics.json with interrupted: true "
+        "and exits 130 (SIGINT) or 143 (SIGTERM); --resume continues such a run, or one killed outright, from its "
+        "last validation point, exactly as if it had never stopped (on CPU). Kim's pretrained embedding modes (static, "
         "non-static, multichannel) read the word vectors file named by model.vectors; 'textcnn vectors' makes one.",
     )
-    train.add_argument("--config", required=True, metavar="FILE", help="YAML config, e.g. configs/textcnn_imdb.yaml")
+    train.add_argument("--config", metavar="FILE", help="YAML config, e.g. configs/textcnn_imdb.yaml")
     train.add_argument(
         "--set",
         action="append",
@@ -172,7 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config value by its dotted key, e.g. --set data.path=../shared/data/imdb "
         "--set train.epochs=3 (repeatable; values are parsed as YAML)",
     )
-    train.add_argument("--out", metavar="DIR", help="run folder to create (default: runs/MODEL-DATE-TIME)")
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="run folder to create; it must not exist or be empty (default: runs/MODEL-DATE-TIME-XXXXXX, unique)",
+    )
+    train.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue an unfinished run (interrupted or killed) from its last checkpoint, with its own config; "
+        "--set may change only train.epochs and train.patience",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bars (per-epoch lines still print)")
     train.set_defaults(func=_cmd_train)
 

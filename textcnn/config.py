@@ -8,8 +8,10 @@ A run config has four sections plus a seed::
     model: {name: textcnn, embedding_dim: 128, ...}           # the registered model's own config class
     train: {epochs: 10, lr: 0.001, ...}                       # TrainConfig
 
-``model.name`` picks the model from the registry, and the rest of ``model`` is checked against that
-model's config dataclass, so each model owns its options and a new model is one file.
+``model.name`` picks the model's config class, a :class:`ModelConfig` subclass, and the rest of
+``model`` is checked against it. Subclasses register themselves by their ``name``, so a new model is
+one config subclass plus a builder registered in :mod:`textcnn.models`. This module imports neither
+torch nor the models: the models import it.
 """
 
 from __future__ import annotations
@@ -23,11 +25,7 @@ from typing import Any
 
 import yaml
 
-from .errors import UserError
-
-
-class ConfigError(UserError):
-    """A config key that does not exist or a value that is not allowed."""
+from .errors import ConfigError
 
 
 @dataclass
@@ -124,12 +122,122 @@ class TrainConfig:
         )
 
 
+# ------------------------------------------------------------------------------------------------ models
+
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
+LSTM_POOLING = ("max", "avg", "last")
+_MODEL_CONFIGS: dict[str, type[ModelConfig]] = {}
+
+
+@dataclass
+class ModelConfig:
+    """Options shared by every text model: the word embedding and the output dropout.
+
+    Each model's config extends this one and sets its own ``name``; defining the subclass registers it.
+    """
+
+    name: str = ""
+    embedding_dim: int = 128
+    embedding_mode: str = "rand"  # rand | static | non-static | multichannel (Kim 2014)
+    vectors: str | None = None  # word vectors file for the pretrained modes
+    vectors_format: str = "auto"  # auto (by the file's name) | word2vec-binary | word2vec-text | glove | gensim
+    embedding_init_std: float = 0.1  # random vectors ~ N(0, std^2) (rand mode, and words without a vector)
+    sparse_embedding: bool = False  # sparse gradients: the optimiser updates only the rows a batch uses
+    embedding_dropout: float = 0.0  # dropout on the word vectors (a regulariser beyond Kim's paper)
+    dropout: float = 0.5  # before the output layer
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if isinstance(name, str) and name:
+            _MODEL_CONFIGS[name] = cls
+
+    def __post_init__(self) -> None:
+        _check(
+            self.embedding_mode in EMBEDDING_MODES,
+            "model.embedding_mode",
+            self.embedding_mode,
+            f"one of {EMBEDDING_MODES}",
+        )
+        if self.embedding_mode != "rand" and not self.vectors:
+            raise ConfigError(
+                f"model.vectors: embedding_mode {self.embedding_mode!r} needs a word vectors file "
+                "(train one with 'textcnn vectors', or use embedding_mode: rand)"
+            )
+        _check(
+            self.vectors_format in VECTOR_FORMATS,
+            "model.vectors_format",
+            self.vectors_format,
+            f"one of {VECTOR_FORMATS}",
+        )
+        _check(self.embedding_dim >= 1, "model.embedding_dim", self.embedding_dim, ">= 1")
+        _check(self.embedding_init_std > 0, "model.embedding_init_std", self.embedding_init_std, "> 0")
+        for key in ("dropout", "embedding_dropout"):
+            _check(0.0 <= getattr(self, key) < 1.0, f"model.{key}", getattr(self, key), f"0 <= {key} < 1")
+
+    @property
+    def pretrained(self) -> bool:
+        """Whether the embedding starts from a word vectors file."""
+        return self.embedding_mode != "rand"
+
+
+@dataclass
+class TextCNNConfig(ModelConfig):
+    """Kim (2014): parallel 1-D convolutions of several widths, max-over-time pooling."""
+
+    name: str = "textcnn"
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 4, 5])  # filter widths in tokens
+    num_filters: int = 100  # filters per width
+    max_norm: float | None = 3.0  # l2 cap on each class's output weights (Kim); null: none
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(
+            bool(self.kernel_sizes) and min(self.kernel_sizes) >= 1,
+            "model.kernel_sizes",
+            self.kernel_sizes,
+            "widths >= 1",
+        )
+        _check(self.num_filters >= 1, "model.num_filters", self.num_filters, ">= 1")
+        _check(self.max_norm is None or self.max_norm > 0, "model.max_norm", self.max_norm, "> 0 or null")
+
+
+@dataclass
+class LSTMConfig(ModelConfig):
+    """The recurrent baseline: a (bidirectional) LSTM pooled over time."""
+
+    name: str = "lstm"
+    hidden_size: int = 128  # per direction
+    num_layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "max"  # max | avg over time (mask-aware), or last: the final states
+    lstm_dropout: float = 0.0  # between stacked layers
+    packed: bool = False  # run through pack_padded_sequence (same outputs; see LSTMEncoder)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check(self.pooling in LSTM_POOLING, "model.pooling", self.pooling, f"one of {LSTM_POOLING}")
+        _check(self.hidden_size >= 1, "model.hidden_size", self.hidden_size, ">= 1")
+        _check(self.num_layers >= 1, "model.num_layers", self.num_layers, ">= 1")
+
+
+def model_config_class(name: str) -> type[ModelConfig]:
+    """The config class whose ``name`` is ``name`` (the built-ins, and any subclass defined since)."""
+    if name not in _MODEL_CONFIGS:
+        raise ConfigError(f"model.name: unknown model {name!r}; available: {', '.join(sorted(_MODEL_CONFIGS))}")
+    return _MODEL_CONFIGS[name]
+
+
+# ----------------------------------------------------------------------------------------------- the run
+
+
 @dataclass
 class RunConfig:
     seed: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
-    model: Any = None  # the registered model's config dataclass (see textcnn.models)
+    model: ModelConfig = field(default_factory=TextCNNConfig)  # a subclass, chosen by model.name
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -220,8 +328,6 @@ def set_dotted(tree: dict[str, Any], assignment: str) -> None:
 
 def build_config(tree: dict[str, Any]) -> RunConfig:
     """Validate a nested dict (as read from YAML) into a :class:`RunConfig`."""
-    from .models import model_config_class  # the registry owns the model configs
-
     if not isinstance(tree, dict):
         raise ConfigError(f"a config must be a mapping of sections, got {type(tree).__name__}")
     sections = {f.name for f in dataclasses.fields(RunConfig)}

@@ -1,57 +1,50 @@
-"""Text classification end to end: train a run folder, load it back, evaluate, predict.
+"""Text classification end to end: one run setup (:func:`prepare_run`) and training into a run folder.
 
-A run folder holds everything needed to predict on new text::
-
-    config.yaml        the resolved config
-    tokenizer.json     cleaning, vocabulary, truncation
-    model.safetensors  the best validation epoch's weights (+ class names and vocab size as metadata)
-    metrics.json       val_accuracy, test_accuracy, test_split, epoch_seconds, train_seconds, ...
-    history.csv        one row per epoch
-    curves.png         loss and accuracy per epoch
+:func:`prepare_run` does the chain every command needs once: word vectors, splits, tokenizer,
+encoding, model, pretrained embedding, batches. Training (:func:`train_run`, :func:`resume_run`),
+the bench and the profiling script are short compositions on top of it. The folder's layout is
+described in :mod:`textcnn.runs`; loading a finished run is :class:`textcnn.inference.Run`.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
-import math
 import platform
+import signal
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 from tokenizers import Tokenizer
-from torch import nn
 
 from . import __version__
-from .config import ConfigError, RunConfig, TrainConfig, load_config, save_config
-from .errors import UserError
-from .models import EmbeddingConfig, get_model
-from .plots import plot_curves
+from .config import RunConfig, TrainConfig, load_config, save_config
+from .errors import ConfigError, UserError
+from .models import ModelConfig, TextModel, get_model
+from .results import RunMetrics
+from .runs import FINISHED, INTERRUPTED, RunFolder, default_run_dir
 from .text.batching import BucketedBatches
-from .text.data import load_eval_split, load_splits
-from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, save_tokenizer, tokenizer_from_config
+from .text.data import TextSplits, load_splits
+from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
-from .trainer import Trainer, predict_logits, resolve_device, resolve_precision, seed_everything
+from .training import EpochRecord, FitResult, Trainer, predict_logits, seed_everything, stop_on_signals
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
-RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
+Log = Callable[[str], None]
+# What --resume may change: when training stops, never how it computes (that would break exactness).
+RESUMABLE_KEYS = ("train.epochs", "train.patience")
 
 
-def _save_model(model: nn.Module, path: Path, class_names: list[str], vocab_size: int) -> None:
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    metadata = {"class_names": json.dumps(class_names), "vocab_size": str(vocab_size), "textcnn": __version__}
-    tmp = path.with_suffix(".tmp")
-    save_file(state, str(tmp), metadata=metadata)
-    tmp.replace(path)  # atomic: an interrupted save never leaves a half-written checkpoint
+# ------------------------------------------------------------------------------------------- batches
 
 
 def train_batches(ids: list[np.ndarray], labels: np.ndarray, train: TrainConfig, seed: int) -> BucketedBatches:
@@ -79,238 +72,309 @@ def eval_batches(ids: list[np.ndarray], labels: np.ndarray | None, train: TrainC
     )
 
 
-def seconds_per_epoch(history: list) -> list[float]:
-    """Training seconds of each whole epoch (summing the segments between validations)."""
-    totals: dict[int, float] = {}
-    for record in history:
-        epoch = math.ceil(record.epoch - 1e-9)
-        totals[epoch] = totals.get(epoch, 0.0) + record.seconds
-    return [totals[e] for e in sorted(totals)]
+# ------------------------------------------------------------------------------------------- vectors
 
 
-def check_vectors_size(config: EmbeddingConfig, vectors: KeyedVectors) -> None:
+def check_vectors_size(config: ModelConfig, vectors: KeyedVectors) -> None:
     """A one-line error unless ``vectors`` have the size ``config.embedding_dim`` asks for."""
     if vectors.vector_size != config.embedding_dim:
-        raise UserError(
+        raise ConfigError(
             f"model.embedding_dim is {config.embedding_dim} but {config.vectors} holds {vectors.vector_size}-dim "
             f"vectors; set model.embedding_dim: {vectors.vector_size}"
         )
 
 
-def read_vectors(config: EmbeddingConfig) -> KeyedVectors:
+def read_vectors(config: ModelConfig) -> KeyedVectors:
     """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
-    vectors = load_vectors(config.vectors)
+    vectors = load_vectors(config.vectors, config.vectors_format)
     check_vectors_size(config, vectors)
     return vectors
 
 
 def load_pretrained_embedding(
-    model: nn.Module, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
+    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
 ) -> Coverage:
     """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
     counts = np.bincount(np.concatenate(train_ids), minlength=tokenizer.get_vocab_size())
     table, coverage = vectors_for_vocab(
         vectors, tokenizer.get_vocab(), special_ids=(PAD_ID, UNK_ID), padding_idx=PAD_ID, token_counts=counts, seed=seed
     )
-    model.embedding.load_vectors(table)
+    model.load_vectors(table)
     return coverage
+
+
+# ------------------------------------------------------------------------------------------- the setup
+
+
+@dataclass
+class PreparedData:
+    """Splits, the tokenizer trained on the training split, and every split's token ids."""
+
+    splits: TextSplits
+    tokenizer: Tokenizer
+    train_ids: list[np.ndarray]
+    validation_ids: list[np.ndarray]
+    test_ids: list[np.ndarray]
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    @property
+    def train_tokens(self) -> int:
+        return int(sum(len(x) for x in self.train_ids))
+
+
+def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: Log = print) -> PreparedData:
+    """Load the splits, train the tokenizer on train (unless one is given) and encode every split."""
+    splits = load_splits(config.data, config.seed)
+    log(
+        f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
+        f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
+    )
+    tokenizer = tokenizer or tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
+    data = PreparedData(
+        splits,
+        tokenizer,
+        encode(tokenizer, splits.train.texts),
+        encode(tokenizer, splits.validation.texts),
+        encode(tokenizer, splits.test.texts),
+    )
+    log(
+        f"tokenizer: {data.vocab_size} words; {data.train_tokens / len(data.train_ids):.0f} tokens per training "
+        f"text on average (cut at {config.data.max_length})"
+    )
+    return data
+
+
+@dataclass
+class PreparedRun:
+    """Everything a training run needs, built from one config."""
+
+    config: RunConfig
+    data: PreparedData
+    model: TextModel
+    train: BucketedBatches
+    validation: BucketedBatches
+    test: BucketedBatches
+    coverage: Coverage | None
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.data.splits.class_names
+
+
+def prepare_run(
+    config: RunConfig,
+    *,
+    data: PreparedData | None = None,
+    tokenizer: Tokenizer | None = None,
+    vectors: KeyedVectors | None = None,
+    log: Log = print,
+) -> PreparedRun:
+    """The run setup: data (given, or loaded with ``tokenizer`` if given), a seeded model, its vectors, batches.
+
+    ``vectors`` fill a pretrained embedding mode; without them the pretrained tables stay random (as when
+    a checkpoint's weights will replace them anyway).
+    """
+    data = data or prepare_data(config, tokenizer=tokenizer, log=log)
+    seed_everything(config.seed)
+    model = get_model(config.model, data.vocab_size, len(data.splits.class_names))
+    coverage = None
+    if vectors is not None:
+        coverage = load_pretrained_embedding(model, vectors, data.tokenizer, data.train_ids, seed=config.seed)
+        log(coverage.describe())
+    elif config.model.vectors and not config.model.pretrained:
+        log("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
+    splits, tc = data.splits, config.train
+    return PreparedRun(
+        config,
+        data,
+        model,
+        train_batches(data.train_ids, splits.train.labels, tc, config.seed),
+        eval_batches(data.validation_ids, splits.validation.labels, tc),
+        eval_batches(data.test_ids, splits.test.labels, tc),
+        coverage,
+    )
+
+
+# ------------------------------------------------------------------------------------------- training
+
+
+def train_run(
+    config: RunConfig, out_dir: str | Path | None = None, *, progress: bool = True, log: Log = print
+) -> RunMetrics:
+    """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``)."""
+    out = Path(out_dir) if out_dir is not None else default_run_dir(config.model.name)
+    folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
+    with folder:
+        try:
+            return _train(folder, config, None, progress=progress, log=log)
+        except BaseException:
+            if not (folder.path / "checkpoint.pt").exists():  # nothing to resume: leave no half-made folder
+                _discard(folder)
+            raise
+
+
+def resume_run(
+    run_dir: str | Path, overrides: Sequence[str] = (), *, progress: bool = True, log: Log = print
+) -> RunMetrics:
+    """Continue an unfinished run from its last checkpoint, with its own config (``overrides``: RESUMABLE_KEYS)."""
+    for assignment in overrides:
+        key = assignment.partition("=")[0].strip()
+        if key not in RESUMABLE_KEYS:
+            raise ConfigError(f"--resume cannot change {key}; it may change only {', '.join(RESUMABLE_KEYS)}")
+    folder = RunFolder.resume(run_dir)
+    with folder:
+        config = load_config(folder.path / "config.yaml", overrides)
+        return _train(folder, config, folder.load_checkpoint(), progress=progress, log=log)
+
+
+def _discard(folder: RunFolder) -> None:
+    """Remove a run folder that training never got going in (only the files this package writes)."""
+    for name in ("run.json", "config.yaml", "tokenizer.json", "model.safetensors", ".lock"):
+        (folder.path / name).unlink(missing_ok=True)
+    folder.release()
+    try:
+        folder.path.rmdir()
+    except OSError:
+        pass  # not empty: something else lives there
+
+
+def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, progress: bool, log: Log) -> RunMetrics:
+    started = time.perf_counter()
+    resuming = checkpoint is not None
+    # Read the vectors first, so a missing or mismatched file stops the run before any data work.
+    # A checkpoint holds the (fine-tuned) vectors in its weights: resuming from one never reads the file.
+    vectors = read_vectors(config.model) if config.model.pretrained and not resuming else None
+    saved_tokenizer = folder.path / "tokenizer.json"
+    tokenizer = load_tokenizer(saved_tokenizer) if saved_tokenizer.exists() else None
+    prepared = prepare_run(config, tokenizer=tokenizer, vectors=vectors, log=log)
+    del vectors  # the model holds its own copy; the file's full table is not needed for training
+    if tokenizer is None:
+        folder.write_with("tokenizer.json", lambda tmp: prepared.data.tokenizer.save(str(tmp)))
+    folder.write_with("config.yaml", lambda tmp: save_config(config, tmp))
+    run_info = dict(checkpoint["run"]) if resuming else {"resumed": -1, "vectors_coverage": None}
+    run_info["resumed"] += 1
+    if prepared.coverage is not None:
+        run_info["vectors_coverage"] = prepared.coverage.as_dict()
+
+    model, splits = prepared.model, prepared.data.splits
+    num_parameters = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    trainer = Trainer(config.train, progress=progress, log=log)
+    log(f"model: {config.model.name}, {num_parameters:,} parameters ({trainable:,} trainable) on {trainer.device}")
+    metadata = {
+        "class_names": json.dumps(splits.class_names),
+        "vocab_size": str(prepared.data.vocab_size),
+        "textcnn": __version__,
+    }
+    prep_seconds = time.perf_counter() - started
+
+    with stop_on_signals():  # SIGTERM, like Ctrl-C, stops training and keeps the best point
+        result = trainer.fit(
+            model,
+            prepared.train,
+            prepared.validation,
+            resume=checkpoint["trainer"] if resuming else None,
+            on_improve=lambda m, _: folder.save_weights(_cpu_state(m), metadata),
+            on_checkpoint=lambda state: folder.save_checkpoint({"trainer": state, "run": run_info}),
+        )
+        if not result.history:
+            raise UserError("training stopped before its first validation point; nothing was saved")
+        test_logits = predict_logits(
+            model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
+        )
+    interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
+    metrics = _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by)
+    metrics.prep_seconds = prep_seconds
+    metrics.total_seconds = time.perf_counter() - started
+    metrics.save(folder.path / "metrics.json")
+    folder.write_text("history.csv", history_csv(result.history))
+    _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
+    folder.mark(INTERRUPTED if result.interrupted else FINISHED, interrupted_by)
+    log(
+        f"best epoch {result.best_epoch:g}: val acc {metrics.val_accuracy:.4f}, "
+        f"test acc ({splits.test_split}) {metrics.test_accuracy:.4f}; run saved to {folder.path}"
+        + (f" (interrupted: 'textcnn train --resume {folder.path}' continues it)" if result.interrupted else "")
+    )
+    return metrics
+
+
+def _cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+
+
+def _plot(history: list[EpochRecord], path: Path, title: str) -> None:
+    from .plots import plot_curves
+
+    plot_curves(history, path, title=title)
+
+
+def history_csv(history: list[EpochRecord]) -> str:
+    """``history.csv``: one row per validation point."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[f.name for f in dataclasses.fields(EpochRecord)], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(dataclasses.asdict(r) for r in history)
+    return buffer.getvalue()
+
+
+def seconds_per_epoch(history: list[EpochRecord]) -> list[float]:
+    """Training seconds of each whole epoch (summing the segments between validations)."""
+    totals: dict[int, float] = {}
+    for record in history:
+        epoch = int(np.ceil(record.epoch - 1e-9))
+        totals[epoch] = totals.get(epoch, 0.0) + record.seconds
+    return [totals[e] for e in sorted(totals)]
 
 
 def accuracy(logits: torch.Tensor, labels: np.ndarray) -> float:
     return float((logits.argmax(dim=1).numpy() == labels).mean())
 
 
-def train_run(config: RunConfig, out_dir: str | Path, *, progress: bool = True, log=print) -> dict:
-    """Train the configured model and write a run folder; returns the metrics."""
-    out = Path(out_dir)
-    if (out / "model.safetensors").exists():
-        raise UserError(f"{out} already holds a trained run; choose another --out")
-    started = time.perf_counter()
-    # Read the vectors first, so a missing or mismatched file stops the run before any data work.
-    vectors = read_vectors(config.model) if config.model.embedding_mode != "rand" else None
-    seed_everything(config.seed)
-    splits = load_splits(config.data, config.seed)
-    log(
-        f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
-        f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
-    )
-    data = config.data
-    tokenizer = tokenizer_from_config(splits.train.texts, data, config.tokenizer)
-    vocab_size = tokenizer.get_vocab_size()
-    tc = config.train
-    train_ids = encode(tokenizer, splits.train.texts)
-    train = train_batches(train_ids, splits.train.labels, tc, config.seed)
-    validation = eval_batches(encode(tokenizer, splits.validation.texts), splits.validation.labels, tc)
-    test = eval_batches(encode(tokenizer, splits.test.texts), splits.test.labels, tc)
-    mean_tokens = float(np.mean(train.lengths))
-    log(
-        f"tokenizer: {vocab_size} words; {mean_tokens:.0f} tokens per training text on average "
-        f"(cut at {data.max_length})"
-    )
-
-    model = get_model(config.model, vocab_size, len(splits.class_names))
-    coverage = None
-    if vectors is not None:
-        coverage = load_pretrained_embedding(model, vectors, tokenizer, train_ids, seed=config.seed)
-        del vectors  # the model holds its own copy; the file's full table is not needed for training
-        log(coverage.describe())
-    elif config.model.vectors:
-        log("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
-    num_parameters = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    out.mkdir(parents=True, exist_ok=True)
-    save_config(config, out / "config.yaml")
-    save_tokenizer(tokenizer, out / "tokenizer.json")
-
-    trainer = Trainer(tc, progress=progress, log=log)
-    log(f"model: {config.model.name}, {num_parameters:,} parameters ({trainable:,} trainable) on {trainer.device}")
-    prep_seconds = time.perf_counter() - started
-    result = trainer.fit(
-        model,
-        train,
-        validation,
-        on_improve=lambda m, _: _save_model(m, out / "model.safetensors", splits.class_names, vocab_size),
-    )
-    if not result.history:
-        raise UserError("training stopped before the first epoch ended; nothing was saved")
-
-    test_logits = predict_logits(
-        model, test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
-    )
+def _metrics(
+    config: RunConfig,
+    prepared: PreparedRun,
+    result: FitResult,
+    trainer: Trainer,
+    test_logits: torch.Tensor,
+    run_info: dict,
+    interrupted_by: str | None,
+) -> RunMetrics:
+    splits, model = prepared.data.splits, prepared.model
     epoch_seconds = seconds_per_epoch(result.history)
-    metrics = {
-        "model": config.model.name,
-        "epochs_completed": len(epoch_seconds),
-        "val_accuracy": result.best_val_accuracy,
-        "test_accuracy": accuracy(test_logits, test.labels),
-        "test_split": splits.test_split,
-        "validation_source": splits.validation_source,
-        "best_epoch": result.best_epoch,
-        "epochs_run": len(result.history),
-        "stopped_early": result.stopped_early,
-        "interrupted": result.interrupted,
-        "epoch_seconds": epoch_seconds,
-        "train_seconds": sum(r.seconds for r in result.history),
-        "prep_seconds": prep_seconds,
-        "total_seconds": time.perf_counter() - started,
-        "num_parameters": num_parameters,
-        "trainable_parameters": trainable,
-        "vocab_size": vocab_size,
-        "num_train": len(splits.train),
-        "num_validation": len(splits.validation),
-        "num_test": len(splits.test),
-        "mean_train_tokens": mean_tokens,
-        "embedding_mode": config.model.embedding_mode,
-        "vectors_coverage": coverage.as_dict() if coverage else None,
-        "class_names": splits.class_names,
-        "device": str(trainer.device),
-        "precision": trainer.precision,
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "cpu": platform.processor() or platform.machine(),
-        "textcnn": __version__,
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
-        fields = [f.name for f in dataclasses.fields(result.history[0])]
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(dataclasses.asdict(r) for r in result.history)
-    plot_curves(result.history, out / "curves.png", title=f"{config.model.name} on {config.data.path}")
-    log(
-        f"best epoch {result.best_epoch}: val acc {metrics['val_accuracy']:.4f}, "
-        f"test acc ({splits.test_split}) {metrics['test_accuracy']:.4f}; run saved to {out}"
+    return RunMetrics(
+        model=config.model.name,
+        val_accuracy=result.best_val_accuracy,
+        test_accuracy=accuracy(test_logits, splits.test.labels),
+        test_split=splits.test_split,
+        validation_source=splits.validation_source,
+        best_epoch=result.best_epoch,
+        epochs_completed=len(epoch_seconds),
+        epochs_run=len(result.history),
+        stopped_early=result.stopped_early,
+        interrupted=result.interrupted,
+        interrupted_by=interrupted_by,
+        resumed=run_info["resumed"],
+        epoch_seconds=epoch_seconds,
+        train_seconds=sum(r.seconds for r in result.history),
+        prep_seconds=0.0,
+        total_seconds=0.0,
+        num_parameters=sum(p.numel() for p in model.parameters()),
+        trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        vocab_size=prepared.data.vocab_size,
+        num_train=len(splits.train),
+        num_validation=len(splits.validation),
+        num_test=len(splits.test),
+        mean_train_tokens=prepared.data.train_tokens / len(prepared.data.train_ids),
+        embedding_mode=config.model.embedding_mode,
+        vectors_coverage=run_info["vectors_coverage"],
+        class_names=splits.class_names,
+        device=str(trainer.device),
+        precision=trainer.precision,
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        cpu=platform.processor() or platform.machine(),
+        textcnn=__version__,
     )
-    return metrics
-
-
-@dataclass
-class Run:
-    """A trained run loaded from its folder."""
-
-    path: Path
-    config: RunConfig
-    tokenizer: Tokenizer
-    model: nn.Module
-    class_names: list[str]
-    device: torch.device
-
-    @classmethod
-    def load(cls, run_dir: str | Path, device: str = "auto") -> Run:
-        path = Path(run_dir)
-        if not path.is_dir():
-            raise UserError(f"run folder not found: {path}")
-        missing = [name for name in RUN_FILES if not (path / name).is_file()]
-        if missing:
-            raise UserError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
-        try:
-            config = load_config(path / "config.yaml")
-        except ConfigError as error:
-            raise UserError(f"{path / 'config.yaml'}: {error}") from None
-        tokenizer = load_tokenizer(path / "tokenizer.json")
-        try:
-            with safe_open(str(path / "model.safetensors"), "pt") as f:
-                state = {key: f.get_tensor(key) for key in f.keys()}
-                class_names = json.loads((f.metadata() or {})["class_names"])
-        except (SafetensorError, OSError, KeyError, ValueError) as error:
-            raise UserError(f"{path / 'model.safetensors'} is not a valid textcnn checkpoint: {error}") from None
-        vocab_size = tokenizer.get_vocab_size()
-        model = get_model(config.model, vocab_size, len(class_names))
-        expected = model.state_dict()
-        problems = [
-            f"{k}: checkpoint {tuple(v.shape)} vs config {tuple(expected[k].shape)}"
-            for k, v in state.items()
-            if k in expected and v.shape != expected[k].shape
-        ]
-        problems += [f"{k}: missing from checkpoint" for k in expected if k not in state]
-        problems += [f"{k}: not in the model" for k in state if k not in expected]
-        if problems:
-            raise UserError(f"{path}: checkpoint does not match config.yaml ({'; '.join(problems[:3])})")
-        model.load_state_dict(state)
-        device_ = resolve_device(device)
-        model.to(device_).eval()
-        return cls(path, config, tokenizer, model, class_names, device_)
-
-    def predict_proba(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
-        """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
-        if not texts:
-            return np.zeros((0, len(self.class_names)), dtype=np.float32)
-        settings = dataclasses.replace(self.config.train, eval_batch_size=batch_size)
-        batches = eval_batches(encode(self.tokenizer, texts), None, settings)
-        precision = resolve_precision(self.config.train.precision, self.device)
-        logits = predict_logits(self.model, batches, self.device, precision=precision)
-        return torch.softmax(logits, dim=1).numpy()
-
-    def predict(self, texts: list[str], batch_size: int = 256) -> list[dict]:
-        """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
-        probs = self.predict_proba(texts, batch_size)
-        best = probs.argmax(axis=1)
-        return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
-
-    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int = 256) -> dict:
-        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split."""
-        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-
-        data_config = self.config.data if data_path is None else dataclasses.replace(self.config.data, path=data_path)
-        split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
-        probs = self.predict_proba(data.texts, batch_size)
-        predicted = probs.argmax(axis=1)
-        classes = list(range(len(self.class_names)))
-        precision, recall, f1, support = precision_recall_fscore_support(
-            data.labels, predicted, labels=classes, zero_division=0
-        )
-        return {
-            "run": str(self.path),
-            "data": data_config.path,
-            "split": split,
-            "num_examples": len(data),
-            "accuracy": float((predicted == data.labels).mean()),
-            "per_class": {
-                name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-                for name, p, r, f, s in zip(self.class_names, precision, recall, f1, support)
-            },
-            "confusion_matrix": {
-                "labels": self.class_names,
-                "rows_true_columns_predicted": confusion_matrix(data.labels, predicted, labels=classes).tolist(),
-            },
-        }

@@ -1,4 +1,8 @@
-"""Figures for runs (matplotlib, headless)."""
+"""Figures for runs (matplotlib, headless).
+
+Figures are made with matplotlib's object API and drawn by the Agg canvas, without pyplot: importing
+this module leaves matplotlib's backend and pyplot's figures alone (a notebook keeps its own).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+
+def _figure(**kwargs) -> Figure:
+    """A figure on its own Agg canvas, outside pyplot (nothing to close: it goes when unreferenced)."""
+    figure = Figure(**kwargs)
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def plot_curves(history: Sequence, path: str | Path, title: str = "") -> None:
     """Loss and accuracy per epoch, train beside validation (``history``: EpochRecord-like rows)."""
     epochs = [r.epoch for r in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig = _figure(figsize=(9, 3.4))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(epochs, [r.train_loss for r in history], "o-", label="train")
     ax_loss.plot(epochs, [r.val_loss for r in history], "o-", label="validation")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
@@ -29,15 +40,15 @@ def plot_curves(history: Sequence, path: str | Path, title: str = "") -> None:
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_bench(report: dict, path: str | Path) -> None:
     """Epoch time, throughput, and validation accuracy against training seconds, one colour per model."""
     names = list(report["models"])
     models = [report["models"][n] for n in names]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    fig, (ax_time, ax_rate, ax_curve) = plt.subplots(1, 3, figsize=(14, 4), gridspec_kw={"width_ratios": [1, 1.3, 2]})
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = _figure(figsize=(14, 4))
+    ax_time, ax_rate, ax_curve = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 2]})
 
     medians = [m["epoch_seconds"]["median"] for m in models]
     low = [m["epoch_seconds"]["median"] - m["epoch_seconds"]["min"] for m in models]
@@ -94,7 +105,6 @@ def plot_bench(report: dict, path: str | Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_accuracies(
@@ -107,7 +117,8 @@ def plot_accuracies(
 ) -> None:
     """Validation and test accuracy per run as paired horizontal bars, seconds per epoch beside each."""
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.4))
+    fig = _figure(figsize=(8, 0.55 * n + 1.4))
+    ax = fig.subplots()
     rows = range(n)[::-1]  # the first run on top
     height = 0.38
     ax.barh([r + height / 2 for r in rows], val_accuracy, height, label="validation")
@@ -126,4 +137,3 @@ def plot_accuracies(
         ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

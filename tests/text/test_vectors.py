@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +19,7 @@ from textcnn.text.data import load_corpus
 from textcnn.text.tokenizer import train_tokenizer
 from textcnn.text.vectors import (
     Word2VecOptions,
-    detect_format,
+    format_for_name,
     load_vectors,
     save_vectors,
     train_word2vec,
@@ -67,16 +69,103 @@ def test_one_worker_gives_the_same_vectors_every_time(tiny_word2vec):
 
 
 @pytest.mark.parametrize(
-    "name, fmt", [("v.bin", "word2vec-binary"), ("v.txt", "word2vec-text"), ("v.kv", "gensim"), ("g.txt", "glove")]
+    "name, fmt, load_as",
+    [
+        ("v.bin", "word2vec-binary", "auto"),
+        ("v.txt", "word2vec-text", "auto"),
+        ("g.txt", "glove", "auto"),  # no header line: auto tells it from word2vec-text by the first line
+        ("v.kv", "gensim", "gensim"),  # a pickle: loads only when named
+    ],
 )
-def test_vectors_round_trip_in_every_format(tiny_word2vec, tmp_path, name, fmt):
+def test_vectors_round_trip_in_every_format(tiny_word2vec, tmp_path, name, fmt, load_as):
     vectors, _ = tiny_word2vec
     written = save_vectors(vectors, tmp_path / name, fmt if fmt == "glove" else "auto")
-    assert written == fmt and detect_format(tmp_path / name) == fmt
-    loaded = load_vectors(tmp_path / name)
+    assert written == fmt and format_for_name(tmp_path / name) == ("word2vec-text" if fmt == "glove" else fmt)
+    loaded = load_vectors(tmp_path / name, load_as)
     assert list(loaded.key_to_index) == list(vectors.key_to_index)
     np.testing.assert_allclose(loaded.vectors, vectors.vectors, atol=1e-5)
-    assert not list(tmp_path.glob("*.tmp"))
+    assert [f.name for f in tmp_path.iterdir()] == [name]  # one file (gensim's .npy side files too), no .tmp
+
+
+def test_formats_come_from_the_name():
+    assert format_for_name("v.bin") == format_for_name("V.BIN") == "word2vec-binary"
+    for name in ("v.txt", "v.vec", "v", "v.glove", "v.bin.txt", "dir.bin/v.txt"):
+        assert format_for_name(name) == "word2vec-text"
+    for name in ("v.kv", "v.model", "v.pkl", "v.pickle", "v.txt.kv"):
+        assert format_for_name(name) == "gensim"
+
+
+class TouchOnLoad:
+    """A pickle payload: unpickling it creates ``marker`` (what an attacker's code would do instead)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+@pytest.mark.parametrize("protocol", [0, pickle.HIGHEST_PROTOCOL])  # 0: all ASCII, so its first line is text
+@pytest.mark.parametrize("name", ["glove.txt", "vectors.vec", "vectors.bin", "vectors"])
+def test_a_pickle_under_a_vectors_name_is_never_unpickled(tmp_path, name, protocol):
+    marker = tmp_path / "MARKER"
+    file = tmp_path / name
+    file.write_bytes(pickle.dumps(TouchOnLoad(marker), protocol=protocol))
+    with pytest.raises(UserError, match=f"cannot read .*{name}") as error:
+        load_vectors(file)
+    assert "\n" not in str(error.value)
+    assert not marker.exists()
+
+
+def test_a_gensim_pickle_loads_only_when_named(tmp_path):
+    marker = tmp_path / "MARKER"
+    file = tmp_path / "vectors.kv"
+    file.write_bytes(pickle.dumps(TouchOnLoad(marker)))
+    with pytest.raises(UserError, match="Python pickle that can run code.*vectors_format: gensim") as error:
+        load_vectors(file)
+    assert "\n" not in str(error.value) and not marker.exists()
+    for fmt in ("word2vec-binary", "word2vec-text", "glove"):  # other formats named: read, not unpickled
+        with pytest.raises(UserError, match=f"as {fmt} word vectors"):
+            load_vectors(file, fmt)
+    assert not marker.exists()
+    # Named gensim, the pickle is loaded: the payload ran (why auto refuses it), and the result is no vectors.
+    with pytest.raises(UserError, match="cannot read .*vectors.kv as gensim word vectors"):
+        load_vectors(file, "gensim")
+    assert marker.exists()
+
+
+def test_a_binary_file_named_txt_is_a_one_line_error(tiny_word2vec, tmp_path):
+    vectors, _ = tiny_word2vec
+    save_vectors(vectors, tmp_path / "v.bin")
+    (tmp_path / "v.bin").rename(tmp_path / "v.txt")  # a "count dim" header, then raw float32 bytes
+    with pytest.raises(UserError, match="cannot read .*v.txt as word2vec-text word vectors") as error:
+        load_vectors(tmp_path / "v.txt")
+    assert "\n" not in str(error.value)
+    (tmp_path / "raw.txt").write_bytes(bytes(range(255, -1, -1)) * 4)  # not even the first line is text
+    with pytest.raises(UserError, match="cannot read .*raw.txt as word2vec-text or glove .* not UTF-8") as error:
+        load_vectors(tmp_path / "raw.txt")
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["v.kv", "v.txt", "v.bin"])
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_an_interrupted_save_leaves_no_temp_file(tiny_word2vec, tmp_path, monkeypatch, name, failure):
+    vectors, _ = tiny_word2vec
+    (tmp_path / name).write_text("the previous file")
+
+    def fail_midway(self, target, *args, **kwargs):
+        if isinstance(target, str):
+            Path(target).write_bytes(b"partial")
+        else:
+            target.write(b"partial")
+        raise failure("stopped")
+
+    monkeypatch.setattr(KeyedVectors, "save", fail_midway)
+    monkeypatch.setattr(KeyedVectors, "save_word2vec_format", fail_midway)
+    with pytest.raises(failure):
+        save_vectors(vectors, tmp_path / name)
+    assert [f.name for f in tmp_path.iterdir()] == [name]
+    assert (tmp_path / name).read_text() == "the previous file"
 
 
 def test_vectors_map_onto_a_vocabulary(tiny_word2vec, tmp_path):

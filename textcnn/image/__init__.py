@@ -9,8 +9,8 @@ Built on :mod:`textcnn.layers` (one convolution implementation for the whole pac
 * :mod:`.figures` / :mod:`.demo`: the demo's figures (``scripts/image_demo.py``).
 """
 
+from ..errors import ImageError
 from .digits import DigitsCNN, DigitsResult, first_layer_maps, load_digits_split, train_digits_cnn
-from .errors import ImageError
 from .filtering import (
     apply_filter,
     channel_pool_maps,

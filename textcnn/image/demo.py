@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import ImageError
 from . import figures
 from .digits import first_layer_maps, train_digits_cnn
-from .errors import ImageError
 from .filtering import (
     apply_filter,
     channel_pool_maps,

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from textcnn.layers import Conv, Pool
 
-from .errors import ImageError
+from ..errors import ImageError
 
 N_CLASSES = 10
 IMAGE_SIZE = 8

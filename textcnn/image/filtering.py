@@ -22,7 +22,7 @@ import torch
 
 from textcnn import layers
 
-from .errors import ImageError
+from ..errors import ImageError
 from .kernels import Filter, get_filter
 
 PADDINGS = ("same", "valid")

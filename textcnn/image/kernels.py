@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ImageError
+from ..errors import ImageError
 
 
 def _odd_size(value: object, name: str) -> int:

@@ -1,19 +1,23 @@
 """Text models: a registry of embedding -> encoder -> classifier models that share one contract."""
 
+from ..config import EMBEDDING_MODES, LSTMConfig, ModelConfig, TextCNNConfig, model_config_class
 from .classifier import TextClassifier
-from .embedding import EMBEDDING_MODES, EmbeddingConfig, WordEmbedding
-from .lstm import LSTMConfig, LSTMEncoder
-from .registry import get_model, list_models, model_config_class, register_model
-from .textcnn import CNNEncoder, TextCNNConfig
+from .contract import Encoder, TextModel
+from .embedding import WordEmbedding
+from .lstm import LSTMEncoder
+from .registry import get_model, list_models, register_model
+from .textcnn import CNNEncoder
 
 __all__ = [
     "CNNEncoder",
     "EMBEDDING_MODES",
-    "EmbeddingConfig",
+    "Encoder",
     "LSTMConfig",
     "LSTMEncoder",
+    "ModelConfig",
     "TextCNNConfig",
     "TextClassifier",
+    "TextModel",
     "WordEmbedding",
     "get_model",
     "list_models",

@@ -1,26 +1,26 @@
-"""The shape every text model shares: embedding -> encoder -> classifier head."""
+"""The shape every text model shares: embedding -> encoder (``features``) -> ``classifier`` head."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from ..training.contract import ParameterGroup
+from .contract import Encoder, TextModel
 from .embedding import WordEmbedding
 
 
-class TextClassifier(nn.Module):
+class TextClassifier(TextModel):
     """Token ids ``(B, L)`` and mask ``(B, L)`` -> class logits ``(B, num_classes)``.
 
-    Any encoder with the contract ``(B, L, in_dim), mask (B, L) -> (B, encoder.out_dim)`` fits,
-    which is what makes the TextCNN and the LSTM interchangeable. ``max_norm`` is Kim's constraint:
-    after each optimiser step, every class's weight vector is scaled back to an l2 norm of at most
-    ``max_norm`` (the trainer calls :meth:`apply_constraints`).
+    Any :class:`~textcnn.models.contract.Encoder` fits. ``max_norm`` is Kim's constraint: after each
+    optimiser step, every class's weight vector is scaled back to an l2 norm of at most ``max_norm``.
     """
 
     def __init__(
         self,
         embedding: WordEmbedding,
-        encoder: nn.Module,
+        encoder: Encoder,
         num_classes: int,
         *,
         dropout: float = 0.5,
@@ -37,6 +37,16 @@ class TextClassifier(nn.Module):
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.forward_features(ids, mask))  # (B, num_classes)
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        groups = self.embedding.parameter_groups()
+        # nn.Module.parameters() would also yield the frozen table; only trainable ones go to the optimiser.
+        taken = {id(p) for g in groups for p in g.params}
+        rest = [p for p in self.parameters() if p.requires_grad and id(p) not in taken]
+        return [*groups, ParameterGroup("network", rest)]
+
+    def load_vectors(self, vectors: torch.Tensor) -> None:
+        self.embedding.load_vectors(vectors)
 
     @torch.no_grad()
     def apply_constraints(self) -> None:

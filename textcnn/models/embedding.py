@@ -1,47 +1,12 @@
-"""Word embeddings in Kim's four modes, and the options every text model shares."""
+"""Word embeddings in Kim's four modes."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from ..config import ConfigError
-
-EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
-
-
-@dataclass
-class EmbeddingConfig:
-    """Options shared by every text model (each model's config extends this)."""
-
-    name: str = ""
-    embedding_dim: int = 128
-    embedding_mode: str = "rand"  # rand | static | non-static | multichannel (Kim 2014)
-    vectors: str | None = None  # word vectors file for the pretrained modes
-    embedding_init_std: float = 0.1  # random vectors ~ N(0, std^2) (rand mode, and words without a vector)
-    sparse_embedding: bool = False  # sparse gradients: the optimiser updates only the rows a batch uses
-    embedding_dropout: float = 0.0  # dropout on the word vectors (a regulariser beyond Kim's paper)
-    dropout: float = 0.5  # before the output layer
-
-    def __post_init__(self) -> None:
-        if self.embedding_mode not in EMBEDDING_MODES:
-            raise ConfigError(
-                f"model.embedding_mode: {self.embedding_mode!r} is not allowed; expected one of {EMBEDDING_MODES}"
-            )
-        if self.embedding_mode != "rand" and not self.vectors:
-            raise ConfigError(
-                f"model.vectors: embedding_mode {self.embedding_mode!r} needs a word vectors file "
-                "(train one with 'textcnn vectors', or use embedding_mode: rand)"
-            )
-        if self.embedding_dim < 1:
-            raise ConfigError(f"model.embedding_dim: {self.embedding_dim!r} is not allowed; expected >= 1")
-        if self.embedding_init_std <= 0:
-            raise ConfigError(f"model.embedding_init_std: {self.embedding_init_std!r} is not allowed; expected > 0")
-        for key in ("dropout", "embedding_dropout"):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise ConfigError(f"model.{key}: {getattr(self, key)!r} is not allowed; expected 0 <= {key} < 1")
+from ..config import EMBEDDING_MODES, ModelConfig
+from ..training.contract import ParameterGroup
 
 
 class WordEmbedding(nn.Module):
@@ -85,7 +50,7 @@ class WordEmbedding(nn.Module):
                     table.weight[padding_idx].zero_()
 
     @classmethod
-    def from_config(cls, config: EmbeddingConfig, vocab_size: int) -> WordEmbedding:
+    def from_config(cls, config: ModelConfig, vocab_size: int) -> WordEmbedding:
         return cls(
             vocab_size,
             config.embedding_dim,
@@ -102,6 +67,12 @@ class WordEmbedding(nn.Module):
             if table is not None:
                 table.weight.copy_(vectors)
                 table.weight[table.padding_idx].zero_()
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        """The fine-tuned table, if any: sparse when it was built with sparse gradients."""
+        if self.trained is None:
+            return []
+        return [ParameterGroup("embedding", [self.trained.weight], sparse=self.trained.sparse)]
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         parts = [table(ids) for table in (self.frozen, self.trained) if table is not None]

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..config import ConfigError
+from ..config import LSTMConfig
 from ..layers import global_pool
 from .classifier import TextClassifier
-from .embedding import EmbeddingConfig, WordEmbedding
+from .embedding import WordEmbedding
 from .registry import register_model
-
-LSTM_POOLING = ("max", "avg", "last")
-
-
-@dataclass
-class LSTMConfig(EmbeddingConfig):
-    name: str = "lstm"
-    hidden_size: int = 128  # per direction
-    num_layers: int = 1
-    bidirectional: bool = True
-    pooling: str = "max"  # max | avg over time (mask-aware), or last: the final states
-    lstm_dropout: float = 0.0  # between stacked layers
-    packed: bool = False  # run through pack_padded_sequence (same outputs; see LSTMEncoder)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.pooling not in LSTM_POOLING:
-            raise ConfigError(f"model.pooling: {self.pooling!r} is not allowed; expected one of {LSTM_POOLING}")
-        if self.hidden_size < 1 or self.num_layers < 1:
-            raise ConfigError("model.hidden_size and model.num_layers must be >= 1")
 
 
 def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -101,7 +79,7 @@ class LSTMEncoder(nn.Module):
         return torch.cat([last[:, :hidden], x[:, 0, hidden:]], dim=-1)
 
 
-@register_model("lstm", LSTMConfig)
+@register_model("lstm")
 def build_lstm(config: LSTMConfig, vocab_size: int, num_classes: int) -> TextClassifier:
     embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = LSTMEncoder(embedding.out_dim, config)

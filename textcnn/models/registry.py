@@ -1,56 +1,48 @@
-"""A registry of text models: a config selects one by name, and a new model is one file.
+"""A registry of text model builders: a config selects one by ``model.name``, and a new model is one file.
 
-A model file registers a builder together with its config dataclass::
+A model file defines its config (a :class:`~textcnn.config.ModelConfig` subclass, which registers
+itself by ``name``) and registers a builder under the same name::
 
     @dataclass
-    class MyConfig(EmbeddingConfig):
+    class MyConfig(ModelConfig):
         name: str = "mine"
         ...
 
-    @register_model("mine", MyConfig)
-    def build_mine(config: MyConfig, vocab_size: int, num_classes: int) -> TextClassifier: ...
+    @register_model("mine")
+    def build_mine(config: MyConfig, vocab_size: int, num_classes: int) -> TextModel: ...
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from torch import nn
+from ..config import ModelConfig, model_config_class
+from ..errors import ConfigError
+from .contract import TextModel
 
-from ..errors import UserError
-
-Builder = Callable[[Any, int, int], nn.Module]
-_REGISTRY: dict[str, tuple[type, Builder]] = {}
+Builder = Callable[[ModelConfig, int, int], TextModel]
+_BUILDERS: dict[str, Builder] = {}
 
 
-def register_model(name: str, config_class: type) -> Callable[[Builder], Builder]:
-    """Decorator: make ``builder(config, vocab_size, num_classes)`` available as ``name``."""
+def register_model(name: str) -> Callable[[Builder], Builder]:
+    """Decorator: make ``builder(config, vocab_size, num_classes)`` the model called ``name``."""
 
     def decorate(builder: Builder) -> Builder:
-        if name in _REGISTRY:
+        if name in _BUILDERS:
             raise ValueError(f"a model named {name!r} is already registered")
-        _REGISTRY[name] = (config_class, builder)
+        _BUILDERS[name] = builder
         return builder
 
     return decorate
 
 
 def list_models() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(_BUILDERS)
 
 
-def _lookup(name: str) -> tuple[type, Builder]:
-    if name not in _REGISTRY:
-        raise UserError(f"model.name: unknown model {name!r}; available: {', '.join(list_models())}")
-    return _REGISTRY[name]
-
-
-def model_config_class(name: str) -> type:
-    """The config dataclass of the model registered as ``name``."""
-    return _lookup(name)[0]
-
-
-def get_model(config: Any, vocab_size: int, num_classes: int) -> nn.Module:
+def get_model(config: ModelConfig, vocab_size: int, num_classes: int) -> TextModel:
     """Build the model that ``config.name`` names."""
-    return _lookup(config.name)[1](config, vocab_size, num_classes)
+    model_config_class(config.name)  # an unknown name: the same one-line error as in a config file
+    if config.name not in _BUILDERS:
+        raise ConfigError(f"model.name: {config.name!r} has a config class but no registered builder")
+    return _BUILDERS[config.name](config, vocab_size, num_classes)

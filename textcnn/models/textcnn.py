@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
 
-from ..config import ConfigError
+from ..config import TextCNNConfig
 from ..layers import ConvBank, global_pool
 from .classifier import TextClassifier
-from .embedding import EmbeddingConfig, WordEmbedding
+from .embedding import WordEmbedding
 from .registry import register_model
-
-
-@dataclass
-class TextCNNConfig(EmbeddingConfig):
-    name: str = "textcnn"
-    kernel_sizes: list[int] = field(default_factory=lambda: [3, 4, 5])  # filter widths in tokens
-    num_filters: int = 100  # filters per width
-    max_norm: float | None = 3.0  # l2 cap on each class's output weights (Kim); null: none
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not self.kernel_sizes or any(k < 1 for k in self.kernel_sizes):
-            raise ConfigError(f"model.kernel_sizes: {self.kernel_sizes!r} is not allowed; expected widths >= 1")
-        if self.num_filters < 1:
-            raise ConfigError(f"model.num_filters: {self.num_filters!r} is not allowed; expected >= 1")
-        if self.max_norm is not None and self.max_norm <= 0:
-            raise ConfigError(f"model.max_norm: {self.max_norm!r} is not allowed; expected > 0 or null")
 
 
 class CNNEncoder(nn.Module):
@@ -50,7 +31,7 @@ class CNNEncoder(nn.Module):
         return global_pool(maps, "max", mask=mask)  # (B, K * F)
 
 
-@register_model("textcnn", TextCNNConfig)
+@register_model("textcnn")
 def build_textcnn(config: TextCNNConfig, vocab_size: int, num_classes: int) -> TextClassifier:
     embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = CNNEncoder(embedding.out_dim, config.num_filters, config.kernel_sizes)

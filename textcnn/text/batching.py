@@ -18,6 +18,11 @@ class Batch:
     labels: torch.Tensor | None  # (B,) int64
     index: np.ndarray  # (B,) positions of these texts in the dataset
 
+    @property
+    def inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """What a text model takes: ``model(*batch.inputs)``."""
+        return self.ids, self.mask
+
     def to(self, device: torch.device) -> Batch:
         non_blocking = device.type == "cuda"
         labels = None if self.labels is None else self.labels.to(device, non_blocking=non_blocking)

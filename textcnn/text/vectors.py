@@ -5,7 +5,11 @@ Files are read and written through gensim's ``KeyedVectors``, in the usual forma
 - ``word2vec-binary``: word2vec's binary format (``.bin``), with a ``count dim`` header;
 - ``word2vec-text``: the same as text, one ``word v1 ... vD`` line per word after the header;
 - ``glove``: GloVe's text files, the same lines without a header;
-- ``gensim``: gensim's own ``KeyedVectors.save`` files (``.kv``).
+- ``gensim``: gensim's own ``KeyedVectors.save`` files (``.kv``), a Python pickle: loading one can run any
+  code, so it loads only when named explicitly, never by ``auto``.
+
+``auto`` goes by the file's name (see :func:`format_for_name`), never by its bytes: of a text file it
+reads only the first line, as text, to tell a word2vec header from a glove file without one.
 
 Words are cut out of text exactly as the run's tokenizer cuts them (same cleaning, lowercasing and
 splitting), so the words word2vec learns are the words the vocabulary holds.
@@ -13,8 +17,10 @@ splitting), so the words word2vec learns are the words the vocabulary holds.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -144,30 +150,44 @@ def train_word2vec(
 # ------------------------------------------------------------------------------------------- file formats
 
 
-def _format_for_suffix(path: Path) -> str:
-    return {".bin": "word2vec-binary", ".kv": "gensim"}.get(path.suffix.lower(), "word2vec-text")
+# Names whose files are gensim's ``KeyedVectors.save`` format: a Python pickle, which runs code as it loads.
+_PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
+_FIRST_LINE_LIMIT = 1 << 16  # bytes read to find a text file's first line; a header is far shorter
 
 
-def detect_format(path: str | Path) -> str:
-    """Guess a vectors file's format: gensim's own by its pickle header, else binary or text, with or without header."""
-    path = Path(path)
+def format_for_name(path: str | Path) -> str:
+    """The format a vectors file's name implies, the name alone: ``.bin`` word2vec-binary, ``.kv``, ``.model``,
+    ``.pkl`` and ``.pickle`` gensim, anything else word2vec-text.
+
+    Reading a text file, :func:`load_vectors` also looks at its first line: without a ``count dim``
+    header it reads the file as glove. Writing, :func:`save_vectors` uses this format as is.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".bin":
+        return "word2vec-binary"
+    return "gensim" if suffix in _PICKLE_SUFFIXES else "word2vec-text"
+
+
+def _text_format(path: Path) -> str:
+    """word2vec-text or glove, by the first line read as text: a ``count dim`` header or not. Never unpickles."""
     with open(path, "rb") as f:
-        head = f.read(4096)
-    if head[:1] == b"\x80":  # a pickle protocol marker: KeyedVectors.save
-        return "gensim"
-    first, _, rest = head.partition(b"\n")
-    fields = first.split()
-    if len(fields) == 2 and all(x.isdigit() for x in fields):  # "count dim": a word2vec header
-        try:
-            rest.decode("utf-8")
-            return "word2vec-text"
-        except UnicodeDecodeError:  # raw float32 bytes after the words
-            return "word2vec-binary"
-    return "glove"
+        first = f.readline(_FIRST_LINE_LIMIT)
+    try:  # incremental: a line cut at the limit may end inside a character
+        line = codecs.getincrementaldecoder("utf-8")().decode(first, final=False)
+    except UnicodeDecodeError as error:
+        raise UserError(
+            f"cannot read {path} as word2vec-text or glove word vectors: its first line is not UTF-8 text "
+            f"({error.reason} at byte {error.start}); word2vec binary files must be named .bin"
+        ) from None
+    return "word2vec-text" if re.fullmatch(r"[0-9]+[ \t]+[0-9]+\s*", line) else "glove"
 
 
 def load_vectors(path: str | Path, fmt: str = "auto") -> KeyedVectors:
-    """Read a vectors file into gensim ``KeyedVectors`` (see the module docstring for the formats)."""
+    """Read a vectors file into gensim ``KeyedVectors`` (see the module docstring for the formats).
+
+    ``auto`` picks the format by the file's name (:func:`format_for_name`), never by its bytes, and
+    refuses gensim's pickle-based files: those load only with ``fmt="gensim"``.
+    """
     from gensim.models import KeyedVectors
 
     path = Path(path).expanduser()
@@ -175,7 +195,16 @@ def load_vectors(path: str | Path, fmt: str = "auto") -> KeyedVectors:
         raise UserError(f"vectors format {fmt!r} is not one of {VECTOR_FORMATS}")
     if not path.is_file():
         raise UserError(f"word vectors file not found: {path} (train one with 'textcnn vectors')")
-    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "auto":
+        fmt = format_for_name(path)
+        if fmt == "gensim":
+            raise UserError(
+                f"{path}: a {path.suffix} file is gensim's KeyedVectors.save format, a Python pickle that can run "
+                "code as it loads; it loads only when named explicitly (model.vectors_format: gensim), "
+                "for a file you trust"
+            )
+        if fmt == "word2vec-text":
+            fmt = _text_format(path)
     try:
         if fmt == "gensim":
             vectors = KeyedVectors.load(str(path))
@@ -185,30 +214,43 @@ def load_vectors(path: str | Path, fmt: str = "auto") -> KeyedVectors:
             )
     except Exception as error:  # gensim raises ValueError, EOFError, UnpicklingError, ... on a bad file
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        message = message if len(message) <= 200 else message[:200] + "..."  # it may quote a whole line
         raise UserError(f"cannot read {path} as {fmt} word vectors: {message}") from None
+    if not isinstance(vectors, KeyedVectors):  # fmt="gensim": a pickle of something else
+        raise UserError(f"cannot read {path} as gensim word vectors: it holds a {type(vectors).__name__}")
     if len(vectors) == 0:
         raise UserError(f"{path} holds no word vectors")
+    if vectors.vector_size < 1:  # glove lines with a word and no numbers: not a vectors file
+        raise UserError(f"cannot read {path} as {fmt} word vectors: its lines hold no numbers")
     return vectors
 
 
 def save_vectors(vectors: KeyedVectors, path: str | Path, fmt: str = "auto") -> str:
-    """Write ``KeyedVectors`` (``auto``: by suffix, .bin binary, .kv gensim, else word2vec text); returns the format.
+    """Write ``KeyedVectors`` (``auto``: by name, see :func:`format_for_name`); returns the format written.
 
-    Written to a temporary name and renamed, so an interrupted save never leaves a partial file.
+    Written to a temporary name and renamed, so an interrupted save never leaves a partial file; the
+    temporary file is removed when writing fails or is interrupted.
     """
     path = Path(path)
-    fmt = _format_for_suffix(path) if fmt == "auto" else fmt
+    fmt = format_for_name(path) if fmt == "auto" else fmt
     if fmt not in VECTOR_FORMATS[1:]:
         raise UserError(f"vectors format {fmt!r} is not one of {VECTOR_FORMATS[1:]}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    if fmt == "gensim":
-        vectors.save(str(tmp))
-    elif fmt == "glove":
-        vectors.save_word2vec_format(str(tmp), binary=False, write_header=False)
-    else:
-        vectors.save_word2vec_format(str(tmp), binary=fmt == "word2vec-binary")
-    tmp.replace(path)
+    try:
+        if fmt == "gensim":
+            # Through a handle, so gensim writes one file: given a name, it stores large arrays in
+            # separate "<name>.<attr>.npy" files, which the rename below would leave under the temp name.
+            with open(tmp, "wb") as f:
+                vectors.save(f)
+        elif fmt == "glove":
+            vectors.save_word2vec_format(str(tmp), binary=False, write_header=False)
+        else:
+            vectors.save_word2vec_format(str(tmp), binary=fmt == "word2vec-binary")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return fmt
 
 

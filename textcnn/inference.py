@@ -1,0 +1,133 @@
+"""A finished run loaded from its folder: verified weights, the tokenizer, ``predict`` and ``evaluate``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from tokenizers import Tokenizer
+
+from .config import RunConfig, load_config
+from .errors import ConfigError, RunFolderError
+from .models import TextModel, get_model
+from .pipeline import eval_batches
+from .results import RunMetrics
+from .runs import FINISHED, RunFolder
+from .text.data import load_eval_split
+from .text.tokenizer import encode, load_tokenizer
+from .training import predict_logits, resolve_device, resolve_precision
+
+RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+@dataclass
+class Run:
+    """A trained run: ``Run.load(folder).predict(["a text", ...])``."""
+
+    path: Path
+    config: RunConfig
+    tokenizer: Tokenizer
+    model: TextModel
+    class_names: list[str]
+    device: torch.device
+    metrics: RunMetrics | None = None
+
+    @classmethod
+    def load(cls, run_dir: str | Path, device: str = "auto", *, warn: Callable[[str], None] = _warn) -> Run:
+        """Load a run folder; its weights must match the sha256 its ``run.json`` records.
+
+        A run that never finished (interrupted, or killed while training) loads with a warning.
+        """
+        folder = RunFolder.open(run_dir)
+        path = folder.path
+        missing = [name for name in RUN_FILES if not (path / name).is_file()]
+        if missing:
+            raise RunFolderError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
+        manifest = folder.manifest()
+        if manifest.status != FINISHED:
+            warn(
+                f"{path} is an unfinished run (status: {manifest.status}); 'textcnn train --resume {path}' finishes it"
+            )
+        try:
+            config = load_config(path / "config.yaml")
+        except ConfigError as error:
+            raise RunFolderError(f"{path / 'config.yaml'}: {error}") from None
+        tokenizer = load_tokenizer(path / "tokenizer.json")
+        weights = folder.verified_weights()
+        try:
+            with safe_open(str(weights), "pt") as f:
+                state = {key: f.get_tensor(key) for key in f.keys()}
+                class_names = json.loads((f.metadata() or {})["class_names"])
+        except (SafetensorError, OSError, KeyError, ValueError) as error:
+            raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
+        model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
+        expected = model.state_dict()
+        problems = [
+            f"{k}: checkpoint {tuple(v.shape)} vs config {tuple(expected[k].shape)}"
+            for k, v in state.items()
+            if k in expected and v.shape != expected[k].shape
+        ]
+        problems += [f"{k}: missing from checkpoint" for k in expected if k not in state]
+        problems += [f"{k}: not in the model" for k in state if k not in expected]
+        if problems:
+            raise RunFolderError(f"{path}: checkpoint does not match config.yaml ({'; '.join(problems[:3])})")
+        model.load_state_dict(state)
+        device_ = resolve_device(device)
+        model.to(device_).eval()
+        metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
+        return cls(path, config, tokenizer, model, class_names, device_, metrics)
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
+        if not texts:
+            return np.zeros((0, len(self.class_names)), dtype=np.float32)
+        settings = dataclasses.replace(self.config.train, eval_batch_size=batch_size)
+        batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
+        precision = resolve_precision(self.config.train.precision, self.device)
+        logits = predict_logits(self.model, batches, self.device, precision=precision)
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[dict]:
+        """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
+        probs = self.predict_proba(texts, batch_size)
+        best = probs.argmax(axis=1)
+        return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
+
+    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int = 256) -> dict:
+        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split."""
+        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+        data_config = self.config.data if data_path is None else dataclasses.replace(self.config.data, path=data_path)
+        split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
+        probs = self.predict_proba(data.texts, batch_size)
+        predicted = probs.argmax(axis=1)
+        classes = list(range(len(self.class_names)))
+        precision, recall, f1, support = precision_recall_fscore_support(
+            data.labels, predicted, labels=classes, zero_division=0
+        )
+        return {
+            "run": str(self.path),
+            "data": data_config.path,
+            "split": split,
+            "num_examples": len(data),
+            "accuracy": float((predicted == data.labels).mean()),
+            "per_class": {
+                name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                for name, p, r, f, s in zip(self.class_names, precision, recall, f1, support)
+            },
+            "confusion_matrix": {
+                "labels": self.class_names,
+                "rows_true_columns_predicted": confusion_matrix(data.labels, predicted, labels=classes).tolist(),
+            },
+        }

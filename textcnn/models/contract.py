@@ -1,0 +1,44 @@
+"""The contract every text model keeps, as types: an :class:`Encoder` and a :class:`TextModel`.
+
+An encoder maps word vectors ``(B, L, D)`` and a mask ``(B, L)`` to features ``(B, F)``; any encoder
+fits any text model, which is what makes the TextCNN and the LSTM interchangeable. A text model maps
+token ids ``(B, L)`` and the mask to class logits ``(B, C)``, and also tells the trainer how to train
+it (:class:`~textcnn.training.Trainable`) and the pipeline how to load word vectors into it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Protocol, runtime_checkable
+
+import torch
+from torch import nn
+
+from ..training.contract import ParameterGroup
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """``(B, L, D), mask (B, L) -> (B, out_dim)``; positions where ``mask`` is False are never read."""
+
+    out_dim: int
+
+    def __call__(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+
+
+class TextModel(nn.Module, ABC):
+    """Token ids ``(B, L)`` and mask ``(B, L)`` -> class logits ``(B, num_classes)``."""
+
+    @abstractmethod
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor: ...
+
+    @abstractmethod
+    def parameter_groups(self) -> list[ParameterGroup]:
+        """Trainable parameters, with the sparse ones (embedding tables with sparse gradients) in their own group."""
+
+    @abstractmethod
+    def load_vectors(self, vectors: torch.Tensor) -> None:
+        """Start the word embedding from pretrained ``(vocab_size, dim)`` vectors."""
+
+    def apply_constraints(self) -> None:
+        """Called by the trainer after every optimiser step; none by default."""

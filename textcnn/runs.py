@@ -1,0 +1,215 @@
+"""Run folders: created exclusively, locked while training, marked until finished, weights verified on load.
+
+A run folder holds::
+
+    run.json            status (training | interrupted | finished), the weights' sha256, versions
+    config.yaml         the resolved config
+    tokenizer.json      cleaning, vocabulary, truncation
+    model.safetensors   the best validation point's weights (+ class names and vocab size as metadata)
+    checkpoint.pt       the whole training state at the last validation point (for --resume)
+    metrics.json        test and validation accuracy and timings (see textcnn.results.RunMetrics)
+    history.csv         one row per validation point
+    curves.png          loss and accuracy per epoch
+    .lock               held (flock) by the process training into the folder
+
+Every file is written to a temporary name and renamed, so a kill at any moment leaves each file
+either old or new; the next training or resume removes the temporaries a kill left behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import RunFolderError
+from .files import atomic_write, atomic_write_text, remove_stale_temporaries, sha256_of
+
+MANIFEST = "run.json"
+WEIGHTS = "model.safetensors"
+CHECKPOINT = "checkpoint.pt"
+LOCK = ".lock"
+TRAINING, INTERRUPTED, FINISHED = "training", "interrupted", "finished"
+
+
+def default_run_dir(model_name: str, root: str | Path = "runs") -> Path:
+    """``runs/MODEL-DATE-TIME-XXXXXX``: the random suffix keeps runs started in the same second apart."""
+    return Path(root) / f"{model_name}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def check_out_path(path: str | Path) -> Path:
+    """A one-line error unless a new run could be created at ``path`` (checked before any data is loaded)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"--out {path} is a file, not a folder; choose a folder for the run")
+    if path.is_dir() and any(path.iterdir()):
+        if (path / MANIFEST).exists() or (path / WEIGHTS).exists():
+            raise RunFolderError(f"{path} already holds a run; choose another --out, or continue it with --resume")
+        raise RunFolderError(f"{path} is a folder that is not empty; choose a new or empty folder for --out")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise RunFolderError(f"cannot create {path}: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RunFolderError(f"cannot create {path}: {existing} is not writable")
+    return path
+
+
+@dataclass
+class Manifest:
+    """``run.json``: the state of a run folder."""
+
+    status: str = TRAINING
+    weights_sha256: str | None = None
+    created: str = ""
+    updated: str = ""
+    textcnn: str = __version__
+    interrupted_by: str | None = None  # SIGINT or SIGTERM, while status is interrupted
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2) + "\n"
+
+
+class RunFolder:
+    """One run folder. :meth:`create` and :meth:`resume` take its lock; :meth:`open` reads it without."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock_fd: int | None = None
+
+    # ----------------------------------------------------------------------------- claiming it
+
+    @classmethod
+    def create(cls, path: str | Path) -> RunFolder:
+        """Create a new run folder and lock it; fails at once if another training holds or held it."""
+        path = check_out_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        folder = cls(path)
+        folder._lock()
+        # Under the lock: a second process that passed check_out_path in the same instant finds this.
+        if (path / MANIFEST).exists():
+            folder.release()
+            raise RunFolderError(f"{path} already holds a run; choose another --out, or continue it with --resume")
+        now = _now()
+        folder._write_manifest(Manifest(created=now, updated=now))
+        return folder
+
+    @classmethod
+    def resume(cls, path: str | Path) -> RunFolder:
+        """Lock an unfinished run folder to continue training in it."""
+        folder = cls.open(path)
+        manifest = folder.manifest()
+        if manifest.status == FINISHED:
+            raise RunFolderError(f"{folder.path} is a finished run; there is nothing to resume")
+        folder._lock()
+        remove_stale_temporaries(folder.path)
+        manifest.status, manifest.interrupted_by = TRAINING, None
+        folder._write_manifest(manifest)
+        return folder
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunFolder:
+        folder = cls(path)
+        if not folder.path.is_dir():
+            raise RunFolderError(f"run folder not found: {folder.path}")
+        if not (folder.path / MANIFEST).is_file():
+            raise RunFolderError(f"{folder.path} is not a textcnn run folder (no {MANIFEST})")
+        return folder
+
+    def _lock(self) -> None:
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunFolderError(f"{self.path} is in use by another training; choose another --out") from None
+        self._lock_fd = fd  # the kernel releases the lock when this process ends, however it ends
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    # ----------------------------------------------------------------------------- the manifest
+
+    def manifest(self) -> Manifest:
+        try:
+            values = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            return Manifest(**values)
+        except (OSError, ValueError, TypeError) as error:
+            raise RunFolderError(f"{self.path / MANIFEST} is unreadable: {error}") from None
+
+    def _write_manifest(self, manifest: Manifest) -> None:
+        manifest.updated = _now()
+        atomic_write_text(self.path / MANIFEST, manifest.to_json())
+
+    def mark(self, status: str, interrupted_by: str | None = None) -> None:
+        manifest = self.manifest()
+        manifest.status, manifest.interrupted_by = status, interrupted_by
+        self._write_manifest(manifest)
+
+    # ----------------------------------------------------------------------------- files
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write_text(self.path / name, text)
+
+    def write_with(self, name: str, write) -> None:
+        """``write(tmp_path)`` then an atomic rename to ``name``."""
+        atomic_write(self.path / name, write)
+
+    def save_weights(self, state: dict[str, Any], metadata: dict[str, str]) -> None:
+        """Write ``model.safetensors`` and record its sha256 in ``run.json``."""
+        from safetensors.torch import save_file
+
+        atomic_write(self.path / WEIGHTS, lambda tmp: save_file(state, str(tmp), metadata=metadata))
+        manifest = self.manifest()
+        manifest.weights_sha256 = sha256_of(self.path / WEIGHTS)
+        self._write_manifest(manifest)
+
+    def verified_weights(self) -> Path:
+        """The weights file, after checking it against the sha256 that ``run.json`` records."""
+        weights = self.path / WEIGHTS
+        if not weights.is_file():
+            raise RunFolderError(f"{self.path} has no {WEIGHTS} (training saved no weights yet)")
+        expected = self.manifest().weights_sha256
+        if expected is None:
+            raise RunFolderError(f"{self.path / MANIFEST} records no sha256 for {WEIGHTS}")
+        if sha256_of(weights) != expected:
+            raise RunFolderError(
+                f"{weights} does not match the sha256 recorded in {MANIFEST}: the file is corrupt or was changed"
+            )
+        return weights
+
+    def save_checkpoint(self, state: dict) -> None:
+        import torch
+
+        atomic_write(self.path / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+
+    def load_checkpoint(self) -> dict | None:
+        """The last training state, or None when training never reached its first validation point."""
+        import torch
+
+        path = self.path / CHECKPOINT
+        if not path.is_file():
+            return None
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
+        except Exception as error:  # torch raises RuntimeError, UnpicklingError, EOFError, ... on a bad file
+            raise RunFolderError(
+                f"{path} is not a readable training checkpoint: {str(error).splitlines()[0]}"
+            ) from None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

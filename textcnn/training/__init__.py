@@ -1,0 +1,45 @@
+"""Training: one trainer for every model, its contract, devices and precision, and signal handling."""
+
+from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
+from .device import autocast, resolve_device, resolve_precision, seed_everything
+from .signals import Interrupted, signal_of, stop_on_signals
+from .tensor_batches import TensorBatch, TensorBatches
+from .trainer import (
+    EpochRecord,
+    FitResult,
+    Trainer,
+    WeightAverage,
+    build_optimizers,
+    clip_gradients,
+    forward_all,
+    lr_factor,
+    predict_logits,
+    progress_bar,
+)
+
+__all__ = [
+    "Batch",
+    "EpochBatches",
+    "EpochRecord",
+    "FitResult",
+    "Interrupted",
+    "ParameterGroup",
+    "TensorBatch",
+    "TensorBatches",
+    "Trainable",
+    "Trainer",
+    "WeightAverage",
+    "autocast",
+    "build_optimizers",
+    "clip_gradients",
+    "dense_parameter_groups",
+    "forward_all",
+    "lr_factor",
+    "predict_logits",
+    "progress_bar",
+    "resolve_device",
+    "resolve_precision",
+    "seed_everything",
+    "signal_of",
+    "stop_on_signals",
+]

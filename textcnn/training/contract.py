@@ -1,0 +1,63 @@
+"""What the trainer may call on a model and a batch, and nothing more.
+
+Any ``nn.Module`` with :meth:`Trainable.parameter_groups` and :meth:`Trainable.apply_constraints`
+trains with :class:`~textcnn.training.Trainer`: the text models and the digits CNN alike. A batch
+is anything with ``inputs`` (the model's positional arguments), ``labels``, ``index`` and ``to``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass
+class ParameterGroup:
+    """Parameters the optimiser treats alike. ``sparse``: their gradients are sparse (SparseAdam updates them)."""
+
+    name: str
+    params: list[nn.Parameter] = field(default_factory=list)
+    sparse: bool = False
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """The model side of the trainer's contract (an ``nn.Module`` besides)."""
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        """The trainable parameters, grouped; frozen parameters are left out."""
+        ...
+
+    def apply_constraints(self) -> None:
+        """Called after every optimiser step (e.g. Kim's max-norm); a no-op for most models."""
+        ...
+
+
+class Batch(Protocol):
+    """The batch side: ``model(*batch.inputs) -> logits (B, C)``, ``labels (B,)``, dataset rows ``index (B,)``."""
+
+    inputs: tuple[torch.Tensor, ...]
+    labels: torch.Tensor | None
+    index: np.ndarray
+
+    def to(self, device: torch.device) -> Batch: ...
+
+
+class EpochBatches(Protocol):
+    """Training batches: a fixed number per epoch, in an order that ``set_epoch`` makes repeatable."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Batch]: ...
+
+    def set_epoch(self, epoch: int) -> None: ...
+
+
+def dense_parameter_groups(module: nn.Module) -> list[ParameterGroup]:
+    """One dense group with every trainable parameter: the default for models without sparse parts."""
+    return [ParameterGroup("all", [p for p in module.parameters() if p.requires_grad])]

@@ -1,0 +1,423 @@
+"""One trainer for every model: it calls ``model(*batch.inputs)`` and the :class:`Trainable` contract, nothing else.
+
+Early stopping and the best point follow validation accuracy only; the test split never reaches
+this module. The trainer's whole state (weights, optimisers, schedules, random generators, the
+position in the batch order, the history and the best point) is one dict, :meth:`Trainer.state_dict`,
+handed out at every validation point, so a run killed at any moment can continue exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..config import TrainConfig
+from ..errors import ConfigError
+from .contract import Batch, EpochBatches, ParameterGroup, Trainable
+from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
+from .signals import signal_of
+
+STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
+
+
+def progress_bar(iterable: Iterable, *, enabled: bool, **kwargs) -> tqdm:
+    """A tqdm bar on stderr, shown only when asked for and stderr is a terminal (no bars in log files)."""
+    return tqdm(iterable, disable=None if enabled else True, file=sys.stderr, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------ optimisation
+
+
+def build_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    return torch.optim.Adadelta(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def build_optimizers(groups: list[ParameterGroup], config: TrainConfig) -> list[torch.optim.Optimizer]:
+    """The configured optimiser for the dense groups, plus SparseAdam for the sparse ones.
+
+    A sparse embedding gets gradients only for the rows a batch uses, and SparseAdam updates only
+    those rows, so the step's cost follows the batch rather than the vocabulary size. SparseAdam
+    has no weight decay.
+    """
+    dense = [p for g in groups if not g.sparse for p in g.params]
+    sparse = [p for g in groups if g.sparse for p in g.params]
+    optimizers = [build_optimizer(dense, config)] if dense else []
+    if sparse:
+        if config.optimizer not in ("adam", "adamw"):
+            raise ConfigError(f"sparse embeddings need train.optimizer adam or adamw, not {config.optimizer!r}")
+        optimizers.append(torch.optim.SparseAdam(sparse, lr=config.lr))
+    return optimizers
+
+
+def clip_gradients(params: list[nn.Parameter], max_norm: float) -> None:
+    """Scale all gradients so that their global l2 norm is at most ``max_norm`` (sparse ones included)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    squares = [(g.coalesce().values() if g.is_sparse else g).float().pow(2).sum() for g in grads]
+    total = torch.stack(squares).sum().sqrt()
+    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale)
+
+
+def lr_factor(step: int, total: int, config: TrainConfig) -> float:
+    """Multiplier of the base learning rate at ``step``: linear warm-up, then the schedule."""
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(total - config.warmup_steps, 1)
+    if config.schedule == "linear":
+        return max(1.0 - progress, 0.0)
+    if config.schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+    return 1.0
+
+
+class WeightAverage:
+    """An exponential moving average of the trainable parameters (Polyak averaging).
+
+    Validating and checkpointing the averaged weights instead of the last step's smooths out the
+    noise of single steps; ``decay`` 0.998 averages over roughly the last 500 steps. Early updates
+    use a smaller decay, ``(1 + t) / (10 + t)``, so the average is not dominated by the initial weights.
+    """
+
+    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
+        self.params, self.decay, self.updates = params, decay, 0
+        self.shadow = [p.detach().clone() for p in params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for average, param in zip(self.shadow, self.params):
+            average.lerp_(param, 1 - decay)
+
+    @contextlib.contextmanager
+    def applied(self):
+        """Inside the block the model holds the averaged weights; afterwards its own again."""
+        with torch.no_grad():
+            backup = [p.detach().clone() for p in self.params]
+            for param, average in zip(self.params, self.shadow):
+                param.copy_(average)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for param, saved in zip(self.params, backup):
+                    param.copy_(saved)
+
+    def state_dict(self) -> dict:
+        return {"updates": self.updates, "shadow": [s.detach().cpu().clone() for s in self.shadow]}
+
+    @torch.no_grad()
+    def load_state_dict(self, state: dict) -> None:
+        self.updates = state["updates"]
+        for average, saved in zip(self.shadow, state["shadow"]):
+            average.copy_(saved)
+
+
+# ------------------------------------------------------------------------------------------- evaluation
+
+
+@torch.inference_mode()
+def forward_all(
+    model: nn.Module,
+    batches: Iterable[Batch],
+    device: torch.device,
+    *,
+    precision: str = "fp32",
+    progress: bool = False,
+    desc: str = "eval",
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Logits ``(N, C)`` and labels ``(N,)`` (None when unlabelled) in dataset order, whatever the batch order."""
+    model.eval()
+    parts: list[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]] = []
+    for batch in progress_bar(batches, enabled=progress, desc=desc, leave=False):
+        with autocast(device, precision):
+            logits = model(*batch.to(device).inputs)
+        parts.append((logits.float().cpu(), batch.labels, torch.from_numpy(batch.index)))
+    if not parts:
+        raise ValueError("no texts to predict")
+    index = torch.cat([i for _, _, i in parts])  # (N,) dataset rows, in batch order
+    logits = torch.empty(len(index), parts[0][0].shape[1])
+    logits[index] = torch.cat([x for x, _, _ in parts])
+    if parts[0][1] is None:
+        return logits, None
+    labels = torch.empty(len(index), dtype=torch.int64)
+    labels[index] = torch.cat([y.cpu() for _, y, _ in parts])
+    return logits, labels
+
+
+def predict_logits(model: nn.Module, batches: Iterable[Batch], device: torch.device, **kwargs) -> torch.Tensor:
+    """Logits ``(N, num_classes)`` for every example, in dataset order."""
+    return forward_all(model, batches, device, **kwargs)[0]
+
+
+# ------------------------------------------------------------------------------------------------- fit
+
+
+@dataclass
+class EpochRecord:
+    """One validation point: ``epoch`` is fractional when validating several times per epoch."""
+
+    epoch: float
+    train_loss: float  # mean over the steps since the previous record
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float  # training time since the previous record (validation excluded)
+    lr: float
+
+
+@dataclass
+class FitResult:
+    history: list[EpochRecord] = field(default_factory=list)
+    best_epoch: float = 0
+    best_val_accuracy: float = -1.0
+    interrupted: bool = False
+    signal: int | None = None  # what interrupted training: signal.SIGINT (Ctrl-C) or SIGTERM
+    stopped_early: bool = False
+
+
+class _Running:
+    """Loss and accuracy summed over the steps since the last validation.
+
+    The sums stay on the model's device (no ``.item()`` per step, which would make a GPU wait).
+    """
+
+    def __init__(self) -> None:
+        self._loss: torch.Tensor | float = 0.0
+        self._correct: torch.Tensor | int = 0
+        self.seen, self.seconds = 0, 0.0
+
+    def add(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        n = labels.shape[0]
+        self._loss = self._loss + loss.detach().float() * n
+        self._correct = self._correct + (logits.argmax(dim=1) == labels).sum()
+        self.seen += n
+
+    @property
+    def loss(self) -> float:
+        return float(self._loss)
+
+    @property
+    def correct(self) -> int:
+        return int(self._correct)
+
+
+Model = nn.Module  # an nn.Module that is also Trainable
+
+
+class Trainer:
+    """Fit a model on training batches, select the point with the best validation accuracy."""
+
+    def __init__(self, config: TrainConfig, *, progress: bool = True, log: Callable[[str], None] = print) -> None:
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.precision = resolve_precision(config.precision, self.device)
+        self.progress = progress
+        self.log = log
+        if config.threads is not None:
+            torch.set_num_threads(config.threads)
+
+    def evaluate(self, model: Model, batches: Iterable[Batch]) -> tuple[float, float]:
+        """(mean loss, accuracy) over labelled ``batches``."""
+        logits, labels = forward_all(
+            model, batches, self.device, precision=self.precision, progress=self.progress, desc="validate"
+        )
+        loss = F.cross_entropy(logits, labels).item()
+        return loss, (logits.argmax(dim=1) == labels).float().mean().item()
+
+    def fit(
+        self,
+        model: Model,
+        train: EpochBatches,
+        validation: Iterable[Batch],
+        *,
+        resume: dict | None = None,
+        on_improve: Callable[[Model, EpochRecord], None] | None = None,
+        on_checkpoint: Callable[[dict], None] | None = None,
+    ) -> FitResult:
+        """Train for up to ``epochs``; on return ``model`` holds the best validation point's weights.
+
+        Validation runs ``evals_per_epoch`` times per epoch; early stopping counts validations.
+        ``on_improve`` runs when validation accuracy improves (e.g. to save the weights), then
+        ``on_checkpoint`` gets :meth:`state_dict` at every validation point; ``resume`` is such a
+        state, and training continues from it exactly. Ctrl-C (or SIGTERM, see
+        :mod:`~textcnn.training.signals`) stops after the current step and keeps the best point so far
+        (``interrupted=True``).
+        """
+        if not isinstance(model, Trainable):
+            raise TypeError(f"{type(model).__name__} does not keep the Trainable contract (parameter_groups, ...)")
+        config, steps = self.config, len(train)
+        self.prepare(model, total_steps=config.epochs * steps)
+        result, self._best_state = FitResult(), None
+        epoch, start = 1, 0  # the next step to run: epoch (1-based), after `start` steps of it
+        if resume is not None:
+            epoch, start = self.load_state_dict(model, resume, result)
+            self.log(f"resuming at epoch {epoch} step {start} of {steps} ({len(result.history)} validations so far)")
+        # Validate after these steps of each epoch (the last one always at the epoch's end).
+        eval_steps = {max(1, round(steps * k / config.evals_per_epoch)) for k in range(1, config.evals_per_epoch + 1)}
+        try:
+            while epoch <= config.epochs and not result.stopped_early:
+                train.set_epoch(epoch)
+                model.train()
+                running, tick = _Running(), time.perf_counter()
+                bar = progress_bar(
+                    itertools.islice(train, start, None),
+                    enabled=self.progress,
+                    total=steps,
+                    initial=start,
+                    desc=f"epoch {epoch}/{config.epochs}",
+                    leave=False,
+                )
+                for step, batch in enumerate(bar, start=start + 1):
+                    batch = batch.to(self.device)
+                    loss, logits = self.train_step(model, batch)
+                    running.add(loss, logits, batch.labels)
+                    if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
+                        bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
+                    if step not in eval_steps:
+                        continue
+                    running.seconds = time.perf_counter() - tick
+                    self._validation_point(model, validation, result, epoch, step, steps, running, on_improve)
+                    next_position = (epoch + 1, 0) if step == steps else (epoch, step)
+                    if on_checkpoint is not None:
+                        on_checkpoint(self.state_dict(model, result, next_position))
+                    if result.stopped_early:
+                        break
+                    model.train()
+                    running, tick = _Running(), time.perf_counter()
+                bar.close()
+                epoch, start = epoch + 1, 0
+        except KeyboardInterrupt as error:
+            self.log(
+                f"interrupted ({error or 'SIGINT'}): keeping the best validation point so far "
+                f"(epoch {result.best_epoch:g})"
+            )
+            result.interrupted, result.signal = True, signal_of(error)
+        if self._best_state is not None:
+            model.load_state_dict(self._best_state)
+        return result
+
+    def _validation_point(self, model, validation, result, epoch, step, steps, running, on_improve) -> None:
+        averaged = self._average.applied() if self._average else contextlib.nullcontext()
+        with averaged:  # validate and keep the averaged weights, when averaging
+            val_loss, val_accuracy = self.evaluate(model, validation)
+            record = EpochRecord(
+                epoch=round(epoch - 1 + step / steps, 4),
+                train_loss=running.loss / running.seen,
+                train_accuracy=running.correct / running.seen,
+                val_loss=val_loss,
+                val_accuracy=val_accuracy,
+                seconds=running.seconds,
+                lr=self._schedulers[0].get_last_lr()[0],
+            )
+            if self._improves(result, record):
+                self._best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                if on_improve is not None:
+                    on_improve(model, record)
+
+    def prepare(self, model: Model, total_steps: int) -> None:
+        """Move ``model`` to the device and build its optimisers and learning-rate schedules."""
+        model.to(self.device)
+        groups = model.parameter_groups()
+        self._params = [p for g in groups for p in g.params]
+        self._optimizers = build_optimizers(groups, self.config)
+        self._schedulers = [
+            torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(step, total_steps, self.config))
+            for opt in self._optimizers
+        ]
+        decay = self.config.weight_average
+        self._average = None if decay is None else WeightAverage(self._params, decay)
+
+    def train_step(self, model: Model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step on ``batch`` (already on the device); returns (loss, logits)."""
+        with autocast(self.device, self.precision):
+            logits = model(*batch.inputs)
+        loss = F.cross_entropy(logits.float(), batch.labels)
+        for optimizer in self._optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip is not None:
+            clip_gradients(self._params, self.config.grad_clip)
+        for optimizer, scheduler in zip(self._optimizers, self._schedulers):
+            optimizer.step()
+            scheduler.step()
+        model.apply_constraints()
+        if self._average is not None:
+            self._average.update()
+        return loss.detach(), logits.detach()
+
+    def _improves(self, result: FitResult, record: EpochRecord) -> bool:
+        """Log ``record``, add it to ``result``, and update the best point and early stopping."""
+        result.history.append(record)
+        improved = record.val_accuracy > result.best_val_accuracy
+        self.log(
+            f"epoch {record.epoch:>5g}  train loss {record.train_loss:.4f}  acc {record.train_accuracy:.4f}  "
+            f"val loss {record.val_loss:.4f}  val acc {record.val_accuracy:.4f}  {record.seconds:.1f}s"
+            + ("  *" if improved else "")
+        )
+        if improved:
+            result.best_epoch, result.best_val_accuracy = record.epoch, record.val_accuracy
+        patience = self.config.patience
+        since_best = sum(1 for r in reversed(result.history) if r.epoch > result.best_epoch)
+        if patience is not None and since_best >= patience:
+            self.log(f"early stop: no better validation accuracy in the last {since_best} validations")
+            result.stopped_early = True
+        return improved
+
+    # ------------------------------------------------------------------------------------ state
+
+    def state_dict(self, model: Model, result: FitResult, position: tuple[int, int]) -> dict:
+        """Everything needed to continue exactly from here (tensors on the CPU, ready for ``torch.save``)."""
+        return {
+            "format": STATE_FORMAT,
+            "position": {"epoch": position[0], "step": position[1]},
+            "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            "best_model": self._best_state,
+            "optimizers": [o.state_dict() for o in self._optimizers],
+            "schedulers": [s.state_dict() for s in self._schedulers],
+            "weight_average": None if self._average is None else self._average.state_dict(),
+            "rng": rng_state(),
+            "result": {
+                "history": [dataclasses.asdict(r) for r in result.history],
+                "best_epoch": result.best_epoch,
+                "best_val_accuracy": result.best_val_accuracy,
+                "stopped_early": result.stopped_early,
+            },
+        }
+
+    def load_state_dict(self, model: Model, state: dict, result: FitResult) -> tuple[int, int]:
+        """Restore :meth:`state_dict` into the prepared trainer, ``model`` and ``result``; returns the position."""
+        if state.get("format") != STATE_FORMAT:
+            raise ValueError(f"training state format {state.get('format')!r}, expected {STATE_FORMAT}")
+        model.load_state_dict(state["model"])
+        self._best_state = state["best_model"]
+        for optimizer, saved in zip(self._optimizers, state["optimizers"]):
+            optimizer.load_state_dict(saved)
+        for scheduler, saved in zip(self._schedulers, state["schedulers"]):
+            scheduler.load_state_dict(saved)
+        if self._average is not None and state["weight_average"] is not None:
+            self._average.load_state_dict(state["weight_average"])
+        set_rng_state(state["rng"])
+        saved = state["result"]
+        result.history = [EpochRecord(**r) for r in saved["history"]]
+        result.best_epoch, result.best_val_accuracy = saved["best_epoch"], saved["best_val_accuracy"]
+        result.stopped_early = saved["stopped_early"]
+        return state["position"]["epoch"], state["position"]["step"]
