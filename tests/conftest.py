@@ -24,8 +24,11 @@ FILLER = (
 ).split()
 
 
-def make_reviews(n: int, seed: int) -> tuple[list[str], list[int]]:
-    """``n`` reviews of filler words with 1-3 sentiment words of their class; some hold <br /> tags."""
+def make_reviews(n: int, seed: int, label_noise: float = 0.0) -> tuple[list[str], list[int]]:
+    """``n`` reviews of filler words with 1-3 sentiment words of their class; some hold <br /> tags.
+
+    ``label_noise``: the fraction of reviews whose label is flipped, so that accuracy stays below 1.
+    """
     rng = np.random.default_rng(seed)
     texts, labels = [], []
     for i in range(n):
@@ -38,18 +41,20 @@ def make_reviews(n: int, seed: int) -> tuple[list[str], list[int]]:
         if rng.random() < 0.3:
             text = text.replace(" ", " <br /><br />", 1)
         texts.append(text)
-        labels.append(label)
+        labels.append(1 - label if rng.random() < label_noise else label)
     return texts, labels
 
 
-def write_dataset(folder: Path, splits: dict[str, int], *, text_column: str = "text", seed: int = 0) -> Path:
+def write_dataset(
+    folder: Path, splits: dict[str, int], *, text_column: str = "text", seed: int = 0, label_noise: float = 0.0
+) -> Path:
     """Parquet files with a ClassLabel, laid out so that ``load_dataset(folder)`` finds the splits."""
     from datasets import ClassLabel, Dataset, Features, Value
 
     folder.mkdir(parents=True, exist_ok=True)
     features = Features({text_column: Value("string"), "label": ClassLabel(names=["neg", "pos"])})
     for i, (split, n) in enumerate(splits.items()):
-        texts, labels = make_reviews(n, seed + i)
+        texts, labels = make_reviews(n, seed + i, label_noise)
         Dataset.from_dict({text_column: texts, "label": labels}, features=features).to_parquet(
             str(folder / f"{split}-00000-of-00001.parquet")
         )

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import itertools
 import math
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -306,11 +307,11 @@ class Trainer:
                 bar.close()
                 epoch, start = epoch + 1, 0
         except KeyboardInterrupt as error:
+            result.interrupted, result.signal = True, signal_of(error)
             self.log(
-                f"interrupted ({error or 'SIGINT'}): keeping the best validation point so far "
+                f"interrupted ({signal.Signals(result.signal).name}): keeping the best validation point so far "
                 f"(epoch {result.best_epoch:g})"
             )
-            result.interrupted, result.signal = True, signal_of(error)
         if self._best_state is not None:
             model.load_state_dict(self._best_state)
         return result
