@@ -10,30 +10,27 @@ train. ``--plot`` also draws validation and test accuracy per run as bars.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
 
-import yaml
+from textcnn.config import ModelConfig, load_config
+from textcnn.results import RunMetrics
 
 
-def read_run(run: Path) -> tuple[dict, dict]:
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    model = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))["model"]
-    return metrics, model
+def read_run(run: Path) -> tuple[RunMetrics, ModelConfig]:
+    return RunMetrics.load(run / "metrics.json"), load_config(run / "config.yaml").model
 
 
-def row(run: Path, metrics: dict, model: dict) -> str:
-    seconds = metrics["epoch_seconds"]
+def row(run: Path, metrics: RunMetrics, model: ModelConfig) -> str:
     cells = [
         run.name,
-        model["name"],
-        f"{model.get('embedding_mode', 'rand')} ({model['embedding_dim']})",
-        f"{metrics['val_accuracy']:.2%}",
-        f"{metrics['test_accuracy']:.2%} ({metrics['test_split']})",
-        f"{metrics['best_epoch']:g} of {metrics['epochs_completed']}",
-        f"{statistics.median(seconds):.1f}",
-        f"{metrics['total_seconds'] / 60:.1f}",
+        model.name,
+        f"{model.embedding_mode} ({model.embedding_dim})",
+        f"{metrics.val_accuracy:.2%}",
+        f"{metrics.test_accuracy:.2%} ({metrics.test_split})",
+        f"{metrics.best_epoch:g} of {metrics.epochs_completed}",
+        f"{statistics.median(metrics.epoch_seconds):.1f}",
+        f"{metrics.total_seconds / 60:.1f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -60,9 +57,9 @@ def main() -> None:
 
         plot_accuracies(
             args.labels or [run.name for run in args.runs],
-            [metrics["val_accuracy"] for metrics, _ in runs],
-            [metrics["test_accuracy"] for metrics, _ in runs],
-            [statistics.median(metrics["epoch_seconds"]) for metrics, _ in runs],
+            [metrics.val_accuracy for metrics, _ in runs],
+            [metrics.test_accuracy for metrics, _ in runs],
+            [statistics.median(metrics.epoch_seconds) for metrics, _ in runs],
             args.plot,
             args.title,
         )

@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .bench import DEFAULT_BENCH_CONFIGS, BenchOptions
+from .config import VECTOR_FORMATS, DataConfig, TrainConfig
 from .errors import UserError
+from .options import add_options, options_from
+from .text.vectors import Word2VecOptions
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -80,43 +84,21 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import BenchOptions, run_bench
+    from .bench import run_bench
 
-    configs = args.config or ["configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml"]
-    run_bench(
-        BenchOptions(
-            configs=configs,
-            overrides=args.set,
-            out=Path(args.out),
-            quick=args.quick,
-            repeats=args.repeats,
-            evals_per_epoch=args.evals_per_epoch,
-            target_accuracy=args.target_accuracy,
-            milestones=tuple(args.milestones),
-            infer_texts=args.infer_texts,
-            infer_batch_size=args.infer_batch_size,
-            latency_texts=args.latency_texts,
-            progress=not args.no_progress,
-        )
+    configs = args.config or list(DEFAULT_BENCH_CONFIGS)
+    options = options_from(
+        BenchOptions, args, configs=configs, overrides=args.set, out=Path(args.out), progress=not args.no_progress
     )
+    run_bench(options)
     return 0
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
-    from .config import DataConfig
     from .text.data import load_corpus
-    from .text.vectors import Word2VecOptions, save_vectors, train_word2vec, words_of, write_vectors_info
+    from .text.vectors import save_vectors, train_word2vec, words_of, write_vectors_info
 
-    options = Word2VecOptions(
-        dim=args.dim,
-        window=args.window,
-        epochs=args.epochs,
-        min_count=args.min_count,
-        architecture=args.architecture,
-        negative=args.negative,
-        workers=args.workers,
-        seed=args.seed,
-    )
+    options = options_from(Word2VecOptions, args)
     data = DataConfig(
         path=args.data,
         name=args.name,
@@ -124,7 +106,7 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
         lowercase=not args.cased,
         strip_html=not args.keep_html,
     )
-    out = Path(args.out or f"vectors/{Path(args.data).name}-word2vec-{args.dim}d.bin")
+    out = Path(args.out or f"vectors/{Path(args.data).name}-word2vec-{options.dim}d.bin")
     texts, splits = load_corpus(data, args.splits)
     print(f"training word vectors on {args.data} splits {', '.join(splits)}")
     sentences = words_of(texts, lowercase=data.lowercase, strip_html=data.strip_html)
@@ -158,9 +140,15 @@ def _positive_int(text: str) -> int:
 def _add_inference_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run a trained model."""
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=256, help="most texts per model batch (default: 256)"
+        "--batch-size",
+        type=_positive_int,
+        help="most texts per model batch (default: the run's train.eval_batch_size)",
     )
-    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
+    parser.add_argument(
+        "--device",
+        default=TrainConfig.device,
+        help=f"auto (CUDA when present), cpu, cuda or cuda:N (default: {TrainConfig.device})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         action="append",
         metavar="FILE",
-        help="a run config to compare (repeat for each; default: configs/textcnn_imdb.yaml and configs/lstm_imdb.yaml)",
+        help=f"a run config to compare (repeat for each; default: {' and '.join(DEFAULT_BENCH_CONFIGS)})",
     )
     bench.add_argument(
         "--set",
@@ -259,52 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out", default="runs/bench", metavar="DIR", help="folder for the results (default: runs/bench)"
     )
-    bench.add_argument(
-        "--quick",
-        action="store_true",
-        help="a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement",
-    )
-    bench.add_argument(
-        "--repeats",
-        type=_positive_int,
-        default=1,
-        help="training runs per model, with seeds seed..seed+N-1, interleaved (default: 1)",
-    )
-    bench.add_argument(
-        "--evals-per-epoch",
-        type=_positive_int,
-        default=4,
-        help="validations per epoch, the resolution of the accuracy-vs-time curve (default: 4)",
-    )
-    bench.add_argument(
-        "--target-accuracy",
-        type=float,
-        metavar="ACC",
-        help="validation accuracy for 'time to target' (default: the best the slowest model reaches)",
-    )
-    bench.add_argument(
-        "--milestones",
-        type=float,
-        nargs="*",
-        default=[0.85, 0.88, 0.90],
-        metavar="ACC",
-        help="also report the training seconds to each of these validation accuracies (default: 0.85 0.88 0.90)",
-    )
-    bench.add_argument(
-        "--infer-texts",
-        type=_positive_int,
-        default=5000,
-        help="test texts for the large-batch inference timing (default: 5000)",
-    )
-    bench.add_argument(
-        "--infer-batch-size", type=_positive_int, default=512, help="the large inference batch (default: 512)"
-    )
-    bench.add_argument(
-        "--latency-texts",
-        type=_positive_int,
-        default=200,
-        help="texts timed one at a time for batch-1 latency (default: 200)",
-    )
+    add_options(bench, BenchOptions)
     bench.add_argument("--no-progress", action="store_true", help="no progress bars")
     bench.set_defaults(func=_cmd_bench)
 
@@ -319,13 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vectors.add_argument(
         "--data",
-        default="stanfordnlp/imdb",
+        default=DataConfig.path,
         metavar="PATH",
-        help="dataset: a hub name or a local folder (default: stanfordnlp/imdb; here ../shared/data/imdb)",
+        help=f"dataset: a hub name or a local folder (default: {DataConfig.path}; here ../shared/data/imdb)",
     )
     vectors.add_argument("--name", metavar="CONFIG", help="the dataset's configuration name, if it has several")
     vectors.add_argument(
-        "--text-column", default="text", metavar="COLUMN", help="column holding the text (default: text)"
+        "--text-column",
+        default=DataConfig.text_column,
+        metavar="COLUMN",
+        help=f"column holding the text (default: {DataConfig.text_column})",
     )
     vectors.add_argument(
         "--splits",
@@ -336,36 +282,18 @@ def build_parser() -> argparse.ArgumentParser:
     vectors.add_argument(
         "--out",
         metavar="FILE",
-        help="vectors file; its suffix picks the format unless --format does: .bin word2vec binary, .kv gensim, "
-        "anything else word2vec text (default: vectors/DATASET-word2vec-DIMd.bin)",
+        help="vectors file; its name picks the format unless --format does: .bin word2vec binary, .kv gensim "
+        "(a pickle: runs load it only with model.vectors_format: gensim), anything else word2vec text "
+        "(default: vectors/DATASET-word2vec-DIMd.bin)",
     )
     vectors.add_argument(
         "--format",
-        default="auto",
-        choices=["auto", "word2vec-binary", "word2vec-text", "glove", "gensim"],
-        help="file format (default: auto, by suffix); glove is word2vec text without the header line",
+        default=VECTOR_FORMATS[0],
+        choices=VECTOR_FORMATS,
+        help=f"file format (default: {VECTOR_FORMATS[0]}, by the file's name); glove is word2vec text without the "
+        "header line",
     )
-    vectors.add_argument("--dim", type=_positive_int, default=300, help="vector size (default: 300, as Kim's vectors)")
-    vectors.add_argument("--window", type=_positive_int, default=5, help="context words on each side (default: 5)")
-    vectors.add_argument("--epochs", type=_positive_int, default=5, help="passes over the text (default: 5)")
-    vectors.add_argument(
-        "--min-count", type=_positive_int, default=5, help="words seen fewer times get no vector (default: 5)"
-    )
-    vectors.add_argument(
-        "--architecture",
-        default="skipgram",
-        choices=["skipgram", "cbow"],
-        help="skipgram predicts the context from each word (better for rare words); cbow predicts each word "
-        "from its context (faster) (default: skipgram)",
-    )
-    vectors.add_argument("--negative", type=_positive_int, default=5, help="negative samples per word (default: 5)")
-    vectors.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="worker threads (default: 0, one per CPU core; 1 gives the same vectors on every run, more slowly)",
-    )
-    vectors.add_argument("--seed", type=int, default=0, help="random seed of the initial vectors (default: 0)")
+    add_options(vectors, Word2VecOptions)
     vectors.add_argument(
         "--cased", action="store_true", help="keep letter case (only for runs whose data.lowercase is false)"
     )

@@ -88,23 +88,28 @@ class Run:
         metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
         return cls(path, config, tokenizer, model, class_names, device_, metrics)
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """Class probabilities ``(N, num_classes)`` for raw texts, in input order."""
+    def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
+
+        ``batch_size``: most texts per model batch (default: the run's ``train.eval_batch_size``).
+        """
         if not texts:
             return np.zeros((0, len(self.class_names)), dtype=np.float32)
-        settings = dataclasses.replace(self.config.train, eval_batch_size=batch_size)
+        settings = dataclasses.replace(
+            self.config.train, eval_batch_size=batch_size or self.config.train.eval_batch_size
+        )
         batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(self.model, batches, self.device, precision=precision)
         return torch.softmax(logits, dim=1).numpy()
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[dict]:
+    def predict(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict]:
         """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
         probs = self.predict_proba(texts, batch_size)
         best = probs.argmax(axis=1)
         return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
 
-    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int = 256) -> dict:
+    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int | None = None) -> dict:
         """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split."""
         from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 

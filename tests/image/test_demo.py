@@ -10,7 +10,21 @@ import pytest
 from PIL import Image
 
 from textcnn.image import list_kernels
-from textcnn.image.demo import FIGURE_FILES, run_demo
+
+
+def _load_script():
+    """scripts/image_demo.py as a module: the demo's orchestration lives there, outside the library."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "scripts" / "image_demo.py"
+    spec = importlib.util.spec_from_file_location("image_demo", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+image_demo = _load_script()
+FIGURE_FILES, run_demo = image_demo.FIGURE_FILES, image_demo.run_demo
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "image_demo.py"
 

@@ -6,7 +6,7 @@ Built on :mod:`textcnn.layers` (one convolution implementation for the whole pac
 * :mod:`.io`: loading PNG / JPEG into float arrays in [0, 1], the seed's grayscale conversion.
 * :mod:`.filtering`: filters on gray and RGB images, pooling of feature maps.
 * :mod:`.digits`: a small CNN trained on scikit-learn's digits, and its first-layer filters.
-* :mod:`.figures` / :mod:`.demo`: the demo's figures (``scripts/image_demo.py``).
+* :mod:`.figures`: drawing the figures that ``scripts/image_demo.py`` puts together.
 """
 
 from ..errors import ImageError

@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from ..config import VECTOR_FORMATS  # one home: the config validates model.vectors_format too
 from ..errors import UserError
+from ..options import option
 from .tokenizer import build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
-
-VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
 
 
 def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool = True) -> Iterator[list[str]]:
@@ -55,15 +55,22 @@ def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool =
 class Word2VecOptions:
     """word2vec's settings (gensim ``Word2Vec`` arguments under clearer names)."""
 
-    dim: int = 300  # vector size (Kim used 300-dimensional vectors)
-    window: int = 5  # words on each side that count as context
-    epochs: int = 5  # passes over the corpus
-    min_count: int = 5  # words seen fewer times get no vector
-    architecture: str = "skipgram"  # skipgram (predict context from word) | cbow (word from context)
-    negative: int = 5  # negative samples per positive pair
-    sample: float = 1e-3  # down-sampling threshold for very frequent words
-    workers: int = 0  # threads; 0: one per CPU core
-    seed: int = 0
+    dim: int = option(300, "vector size (Kim's vectors have 300)")
+    window: int = option(5, "context words on each side")
+    epochs: int = option(5, "passes over the text")
+    min_count: int = option(5, "words seen fewer times get no vector")
+    architecture: str = option(
+        "skipgram",
+        "skipgram predicts the context from each word (better for rare words); cbow predicts each word from its "
+        "context (faster)",
+        choices=("skipgram", "cbow"),
+    )
+    negative: int = option(5, "negative samples per word")
+    sample: float = option(1e-3, "down-sampling threshold for very frequent words")
+    workers: int = option(
+        0, "worker threads: 0 is one per CPU core; 1 gives the same vectors on every run, more slowly"
+    )
+    seed: int = option(0, "random seed of the initial vectors")
 
     def __post_init__(self) -> None:
         for key in ("dim", "window", "epochs", "min_count", "negative"):
