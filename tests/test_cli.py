@@ -107,3 +107,16 @@ def test_missing_column_and_split_via_cli(tiny_run, tiny_data, capsys):
 def test_predict_file_missing(tiny_run, capsys):
     assert main(["predict", str(tiny_run), "--file", "nope.txt"]) == 2
     assert "file not found: nope.txt" in capsys.readouterr().err
+
+
+def test_progress_bars_stay_out_of_log_files(tiny_data, tmp_path):
+    """Progress is on by default, but stderr redirected to a file is not a terminal: epoch lines only."""
+    log = tmp_path / "train.log"
+    overrides = [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES]
+    argv = [sys.executable, "-m", "textcnn", "train", "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += ["--out", str(tmp_path / "run"), *[x for o in overrides for x in ("--set", o)]]
+    with open(log, "w") as f:
+        subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, check=True)
+    text = log.read_text()
+    assert "\r" not in text and "it/s" not in text
+    assert sum(line.startswith("epoch ") for line in text.splitlines()) == 6  # one line per epoch

@@ -87,6 +87,9 @@ class TrainConfig:
     precision: str = "fp32"  # fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)
     device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
     threads: int | None = None  # CPU threads for torch; null: torch's default
+    # oneDNN (torch's CPU kernels) may use non-deterministic constructs such as atomics unless told not to;
+    # true asks for its deterministic implementations, so that the same seed gives the same run.
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
         for key in (

@@ -34,6 +34,7 @@ import torch
 from ..config import VECTOR_FORMATS  # one home: the config validates model.vectors_format too
 from ..errors import UserError
 from ..options import option
+from ..progress import progress_bar
 from .tokenizer import build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
@@ -99,14 +100,13 @@ def train_word2vec(
     """
     from gensim.models import Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
-    from tqdm.auto import tqdm
 
     workers = options.workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="textcnn-w2v-") as tmp:
         corpus = Path(tmp) / "corpus.txt"
         num_texts = num_words = 0
         with open(corpus, "w", encoding="utf-8") as f:
-            for words in tqdm(sentences, total=num_sentences, desc="tokenize", unit="text", disable=not progress):
+            for words in progress_bar(sentences, enabled=progress, total=num_sentences, desc="tokenize", unit="text"):
                 if words:
                     f.write(" ".join(words) + "\n")
                     num_texts += 1
@@ -117,7 +117,7 @@ def train_word2vec(
 
         class EpochBar(CallbackAny2Vec):
             def __init__(self) -> None:
-                self.bar = tqdm(total=options.epochs, desc="word2vec", unit="epoch", disable=not progress)
+                self.bar = progress_bar(enabled=progress, total=options.epochs, desc="word2vec", unit="epoch")
 
             def on_epoch_end(self, model) -> None:
                 self.bar.update(1)

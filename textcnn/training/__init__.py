@@ -1,5 +1,6 @@
 """Training: one trainer for every model, its contract, devices and precision, and signal handling."""
 
+from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
 from .signals import Interrupted, signal_of, stop_on_signals
@@ -14,7 +15,6 @@ from .trainer import (
     forward_all,
     lr_factor,
     predict_logits,
-    progress_bar,
 )
 
 __all__ = [

@@ -13,7 +13,6 @@ import dataclasses
 import itertools
 import math
 import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,20 +20,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..config import TrainConfig
 from ..errors import ConfigError
+from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
 from .signals import signal_of
 
 STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
-
-
-def progress_bar(iterable: Iterable, *, enabled: bool, **kwargs) -> tqdm:
-    """A tqdm bar on stderr, shown only when asked for and stderr is a terminal (no bars in log files)."""
-    return tqdm(iterable, disable=None if enabled else True, file=sys.stderr, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------ optimisation
@@ -235,6 +229,7 @@ class Trainer:
         self.log = log
         if config.threads is not None:
             torch.set_num_threads(config.threads)
+        torch.backends.mkldnn.deterministic = config.deterministic
 
     def evaluate(self, model: Model, batches: Iterable[Batch]) -> tuple[float, float]:
         """(mean loss, accuracy) over labelled ``batches``."""
