@@ -1,9 +1,12 @@
 import json
 
+import pytest
 from PIL import Image
 
-from textcnn.bench import PeakMemory, time_to_accuracy
+from textcnn.bench import BenchOptions, PeakMemory, markdown_table, run_bench, time_to_accuracy
 from textcnn.cli import main
+from textcnn.errors import RunFolderError
+from textcnn.results import BenchReport, Spread
 
 from .conftest import TINY_OVERRIDES
 
@@ -37,27 +40,73 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     for o in overrides:
         argv += ["--set", o]
     assert main(argv) == 0
-    report = json.loads((out / "bench.json").read_text())
-    assert set(report["models"]) == {"textcnn", "lstm"}
-    assert report["models"]["textcnn"]["model"]["embedding_mode"] == "non-static"
-    for key in ("cpu", "cores", "threads", "torch", "device"):
-        assert key in report["machine"]
-    assert 0 < report["target_accuracy"] <= 1
-    for entry in report["models"].values():
-        assert entry["epoch_seconds"]["n"] == 2 and entry["epoch_seconds"]["median"] > 0
-        assert entry["samples_per_second"] > 0 and entry["tokens_per_second"] > entry["samples_per_second"]
-        assert len(entry["runs"][0]["curve"]) == 4  # 2 epochs x 2 validations
-        inference = entry["inference"]
-        assert inference["reviews_per_second_large_batch"]["median"] > 0
-        assert inference["reviews_per_second_batch_1"] > 0 and inference["latency_ms_batch_1"]["median"] > 0
-        assert entry["peak_rss_mib_train"] > 0 and inference["peak_rss_mib"] > 0
-        assert "seconds_to_target" in entry and len(entry["seconds_to_accuracy"]) == 3
-    assert "textcnn_vs_lstm" in report["speedups"] or "lstm_vs_textcnn" in report["speedups"]
+    report = BenchReport.load(out / "bench.json")
+    assert set(report.models) == {"textcnn", "lstm"}
+    assert report.models["textcnn"].model["embedding_mode"] == "non-static"
+    assert report.machine.cpu and report.machine.threads >= 1 and report.machine.torch and report.machine.device
+    assert 0 < report.target_accuracy <= 1
+    for entry in report.models.values():
+        assert entry.epoch_seconds.n == 2 and entry.epoch_seconds.median > 0
+        assert entry.samples_per_second > 0 and entry.tokens_per_second > entry.samples_per_second
+        assert len(entry.runs[0].curve) == 4  # 2 epochs x 2 validations
+        inference = entry.inference
+        assert inference.reviews_per_second_large_batch.median > 0
+        assert inference.reviews_per_second_batch_1 > 0 and inference.latency_ms_batch_1.median > 0
+        assert entry.peak_rss_mib_train > 0 and inference.peak_rss_mib > 0
+        assert len(entry.seconds_to_accuracy) == 3
+    assert "textcnn_vs_lstm" in report.speedups or "lstm_vs_textcnn" in report.speedups
+    raw = json.loads((out / "bench.json").read_text())  # the JSON keeps the names the README's figures use
+    assert raw["models"]["textcnn"]["inference"]["reviews_per_second_large_batch"]["median"] > 0
     table = (out / "bench.md").read_text()
     assert "| textcnn |" in table and "| lstm |" in table and "Machine:" in table
     with Image.open(out / "bench.png") as image:
         assert image.size[0] > 500
     assert "| textcnn |" in capsys.readouterr().out
+
+
+def test_run_bench_returns_the_report_it_writes(tiny_data, tmp_path):
+    out = tmp_path / "bench"
+    overrides = [
+        f"data.path={tiny_data}",
+        "data.max_length=64",
+        *[o for o in TINY_OVERRIDES if not o.startswith("train.epochs")],
+        "train.epochs=1",
+    ]
+    options = BenchOptions(
+        configs=["configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml"],
+        overrides=overrides,
+        out=out,
+        quick=True,
+        evals_per_epoch=1,
+        infer_texts=20,
+        latency_texts=5,
+        repeats=2,
+        progress=False,
+    )
+    report = run_bench(options, log=lambda line: None)
+    assert isinstance(report, BenchReport)
+    loaded = BenchReport.load(out / "bench.json")
+    assert loaded == report  # nested dataclasses, curves as tuples: the round trip is exact
+    assert loaded.models["textcnn"].inference.reviews_per_second_large_batch.median > 0
+    assert isinstance(loaded.models["lstm"].runs[1].curve[0], tuple) and len(loaded.models["lstm"].runs) == 2
+    seeds = [r.seed for r in loaded.models["textcnn"].runs]
+    assert seeds == [seeds[0], seeds[0] + 1]
+    assert markdown_table(loaded) == (out / "bench.md").read_text()
+    older = json.loads((out / "bench.json").read_text())
+    older["retired_key"] = 1  # keys a later version dropped are skipped; a missing optional one takes its default
+    del older["machine"]["gpu"]
+    assert BenchReport.from_dict(older) == report
+
+
+def test_bench_report_refuses_a_broken_file(tmp_path):
+    assert Spread.of([3.0, 1.0, 2.0]) == Spread(median=2.0, min=1.0, max=3.0, n=3)
+    path = tmp_path / "bench.json"
+    path.write_text('{"machine": [1, 2]}')
+    with pytest.raises(RunFolderError, match="cannot read"):
+        BenchReport.load(path)
+    path.write_text("{not json")
+    with pytest.raises(RunFolderError, match="cannot read"):
+        BenchReport.load(path)
 
 
 def test_bench_refuses_configs_that_are_not_comparable(capsys):

@@ -25,7 +25,19 @@ from . import __version__
 from .config import RunConfig, load_config
 from .errors import UserError
 from .inference import Run
+from .options import option
 from .pipeline import check_vectors_size, prepare_data, prepare_run, read_vectors, seconds_per_epoch
+from .results import (
+    BenchData,
+    BenchReport,
+    InferenceResult,
+    Latency,
+    MachineInfo,
+    ModelBench,
+    Speedup,
+    Spread,
+    TrainingRun,
+)
 from .training import Trainer
 
 # Keys that must agree between the compared configs, or the comparison is not side by side.
@@ -39,6 +51,7 @@ SHARED_KEYS = (
     "train.device",
     "train.threads",
 )
+DEFAULT_BENCH_CONFIGS = ("configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml")
 QUICK_OVERRIDES = ("data.max_train_samples=1500", "data.max_eval_samples=300", "train.epochs=2")
 
 
@@ -76,25 +89,23 @@ class PeakMemory:
         self.peak_bytes = max(self.peak_bytes, self.rss_bytes())
 
 
-def machine_info(device: torch.device) -> dict:
+def machine_info(device: torch.device) -> MachineInfo:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    info = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "device": str(device),
-        "python": platform.python_version(),
-        "textcnn": __version__,
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
+    return MachineInfo(
+        cpu=cpu,
+        cores=os.cpu_count(),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        device=str(device),
+        python=platform.python_version(),
+        textcnn=__version__,
+        gpu=torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+    )
 
 
 def _get(config: RunConfig, dotted: str):
@@ -116,43 +127,47 @@ def check_comparable(configs: list[RunConfig], paths: list[str]) -> None:
             )
 
 
-def _spread(values: list[float]) -> dict:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
-
-
 def time_to_accuracy(curve: list[tuple[float, float]], target: float) -> float | None:
     """Training seconds at the first validation point reaching ``target`` (None if never)."""
     return next((seconds for seconds, accuracy in curve if accuracy >= target - 1e-12), None)
 
 
-def _median_time_to(runs: list[dict], target: float) -> float | None:
+def _median_time_to(runs: list[TrainingRun], target: float) -> float | None:
     """Median over runs of the training seconds to reach ``target``; None unless every run reached it."""
-    times = [time_to_accuracy([(s, a) for s, a, _ in r["curve"]], target) for r in runs]
+    times = [time_to_accuracy([(s, a) for s, a, _ in r.curve], target) for r in runs]
     return statistics.median(times) if None not in times else None
 
 
 @dataclass
 class BenchOptions:
+    """What ``textcnn bench`` compares and how; the fields with help are its command-line options."""
+
     configs: list[str]
     overrides: list[str]
     out: Path
-    quick: bool = False
-    repeats: int = 1
-    evals_per_epoch: int = 4
-    target_accuracy: float | None = None
-    milestones: tuple[float, ...] = (0.85, 0.88, 0.90)  # also report the time to each of these accuracies
-    infer_texts: int = 5000
-    infer_batch_size: int = 512
-    latency_texts: int = 200
+    quick: bool = option(
+        False, "a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement"
+    )
+    repeats: int = option(1, "training runs per model, with seeds seed..seed+N-1, interleaved")
+    evals_per_epoch: int = option(4, "validations per epoch, the resolution of the accuracy-vs-time curve")
+    target_accuracy: float | None = option(
+        None, "validation accuracy for 'time to target' (none: the best the slowest model reaches)", metavar="ACC"
+    )
+    milestones: tuple[float, ...] = option(
+        (0.85, 0.88, 0.90), "also report the training seconds to each of these validation accuracies", metavar="ACC"
+    )
+    infer_texts: int = option(5000, "test texts for the large-batch inference timing")
+    infer_batch_size: int = option(512, "the large inference batch")
+    latency_texts: int = option(200, "texts timed one at a time for batch-1 latency")
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
+            if getattr(self, key) < 1:
+                raise UserError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")
 
-def _inference(run: Run, texts: list[str], options: BenchOptions) -> dict:
+
+def _inference(run: Run, texts: list[str], options: BenchOptions) -> InferenceResult:
     """Reviews per second from raw text, tokenizing included, at a large batch and at batch size 1."""
     run.predict_proba(texts[:64], options.infer_batch_size)  # warm-up: allocator, kernels
     with PeakMemory() as memory:
@@ -166,22 +181,27 @@ def _inference(run: Run, texts: list[str], options: BenchOptions) -> dict:
             start = time.perf_counter()
             run.predict_proba([text], 1)
             latencies.append(time.perf_counter() - start)
-    return {
-        "texts": len(texts),
-        "batch_size": options.infer_batch_size,
-        "reviews_per_second_large_batch": _spread(large),
-        "reviews_per_second_batch_1": len(latencies) / sum(latencies),
-        "latency_ms_batch_1": {
-            "median": 1000 * statistics.median(latencies),
-            "p90": 1000 * float(np.percentile(latencies, 90)),
-            "n": len(latencies),
-        },
-        "peak_rss_mib": memory.peak_bytes / 2**20,
-        "rss_before_mib": memory.start_bytes / 2**20,
-    }
+    return InferenceResult(
+        texts=len(texts),
+        batch_size=options.infer_batch_size,
+        reviews_per_second_large_batch=Spread.of(large),
+        reviews_per_second_batch_1=len(latencies) / sum(latencies),
+        latency_ms_batch_1=Latency(
+            median=1000 * statistics.median(latencies),
+            p90=1000 * float(np.percentile(latencies, 90)),
+            n=len(latencies),
+        ),
+        peak_rss_mib=memory.peak_bytes / 2**20,
+        rss_before_mib=memory.start_bytes / 2**20,
+    )
 
 
-def run_bench(options: BenchOptions, log=print) -> dict:
+def _settings(config) -> dict:
+    """A config section as plain JSON values (lists, not tuples), so that bench.json reads back equal."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def run_bench(options: BenchOptions, log=print) -> BenchReport:
     """Train, time and compare the configs; write bench.json, bench.md and bench.png to ``options.out``."""
     overrides = [*(QUICK_OVERRIDES if options.quick else ()), *options.overrides]
     configs = [load_config(path, overrides) for path in options.configs]
@@ -205,13 +225,14 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     splits = data.splits
     log(f"bench: {len(train_ids)} training texts ({train_tokens:,} tokens), {len(val_ids)} validation texts")
 
-    results: dict[str, dict] = {}
     names = [
         f"{c.model.name}" if [x.model.name for x in configs].count(c.model.name) == 1 else f"{c.model.name}-{i}"
         for i, c in enumerate(configs)
     ]
+    runs: dict[str, list[TrainingRun]] = {name: [] for name in names}
+    first_runs: dict[str, tuple[str, int, InferenceResult]] = {}  # precision, parameters, inference
     for repeat in range(options.repeats):  # interleaved, so that drift in machine speed hits every model alike
-        for name, config, path in zip(names, configs, options.configs):
+        for name, config in zip(names, configs):
             seed = config.seed + repeat
             train_config = dataclasses.replace(
                 config.train,
@@ -227,70 +248,74 @@ def run_bench(options: BenchOptions, log=print) -> dict:
                 fit = trainer.fit(model, prepared.train, prepared.validation)
             elapsed = np.cumsum([r.seconds for r in fit.history]).tolist()
             full_epochs = seconds_per_epoch([r for r in fit.history if r.epoch <= int(fit.history[-1].epoch)])
-            entry = results.setdefault(
-                name,
-                {
-                    "config": path,
-                    "model": dataclasses.asdict(config.model),
-                    "train_settings": dataclasses.asdict(config.train),
-                    "runs": [],
-                },
-            )
-            entry["runs"].append(
-                {
-                    "seed": seed,
-                    "epoch_seconds": full_epochs,
-                    "curve": [[s, r.val_accuracy, r.epoch] for s, r in zip(elapsed, fit.history)],
-                    "best_val_accuracy": fit.best_val_accuracy,
-                    "peak_rss_mib": memory.peak_bytes / 2**20,
-                    "rss_before_mib": memory.start_bytes / 2**20,
-                }
+            runs[name].append(
+                TrainingRun(
+                    seed=seed,
+                    epoch_seconds=full_epochs,
+                    curve=[(s, r.val_accuracy, r.epoch) for s, r in zip(elapsed, fit.history)],
+                    best_val_accuracy=fit.best_val_accuracy,
+                    peak_rss_mib=memory.peak_bytes / 2**20,
+                    rss_before_mib=memory.start_bytes / 2**20,
+                )
             )
             if repeat == 0:
-                entry["precision"] = trainer.precision
-                entry["num_parameters"] = sum(p.numel() for p in model.parameters())
+                parameters = sum(p.numel() for p in model.parameters())
                 run = Run(out, config, data.tokenizer, model.eval(), splits.class_names, trainer.device)
                 texts = splits.test.texts[: options.infer_texts]
-                entry["inference"] = _inference(run, texts, options)
+                first_runs[name] = (trainer.precision, parameters, _inference(run, texts, options))
             del model
 
-    for entry in results.values():
-        epochs = [s for r in entry["runs"] for s in r["epoch_seconds"]]
-        entry["epoch_seconds"] = _spread(epochs) if epochs else None
-        median = entry["epoch_seconds"]["median"] if epochs else float("nan")
-        entry["samples_per_second"] = len(train_ids) / median
-        entry["tokens_per_second"] = train_tokens / median
-        entry["best_val_accuracy"] = max(r["best_val_accuracy"] for r in entry["runs"])
-        entry["peak_rss_mib_train"] = max(r["peak_rss_mib"] for r in entry["runs"])
-
-    slowest = max(results, key=lambda n: results[n]["epoch_seconds"]["median"])
+    epoch_seconds: dict[str, Spread | None] = {}
+    for name in names:
+        epochs = [s for r in runs[name] for s in r.epoch_seconds]
+        epoch_seconds[name] = Spread.of(epochs) if epochs else None
+    slowest = max(names, key=lambda n: epoch_seconds[n].median)
     target = options.target_accuracy
     if target is None:  # the best the slower model reaches within its budget (median over repeats)
-        target = statistics.median(r["best_val_accuracy"] for r in results[slowest]["runs"])
-    for entry in results.values():
-        entry["seconds_to_target"] = _median_time_to(entry["runs"], target)
-        entry["seconds_to_accuracy"] = {f"{m:.4f}": _median_time_to(entry["runs"], m) for m in options.milestones}
+        target = statistics.median(r.best_val_accuracy for r in runs[slowest])
 
-    report = {
-        "machine": machine_info(trainer.device),
-        "data": {
-            "path": first.data.path,
-            "train_texts": len(train_ids),
-            "validation_texts": len(val_ids),
-            "train_tokens": train_tokens,
-            "max_length": first.data.max_length,
-        },
-        "quick": options.quick,
-        "repeats": options.repeats,
-        "evals_per_epoch": options.evals_per_epoch,
-        "target_accuracy": target,
-        "target_from": "--target-accuracy"
+    results: dict[str, ModelBench] = {}
+    for name, config, path in zip(names, configs, options.configs):
+        spread = epoch_seconds[name]
+        median = spread.median if spread is not None else float("nan")
+        precision, parameters, inference = first_runs[name]
+        results[name] = ModelBench(
+            config=path,
+            model=_settings(config.model),
+            train_settings=_settings(config.train),
+            runs=runs[name],
+            precision=precision,
+            num_parameters=parameters,
+            inference=inference,
+            epoch_seconds=spread,
+            samples_per_second=len(train_ids) / median,
+            tokens_per_second=train_tokens / median,
+            best_val_accuracy=max(r.best_val_accuracy for r in runs[name]),
+            peak_rss_mib_train=max(r.peak_rss_mib for r in runs[name]),
+            seconds_to_target=_median_time_to(runs[name], target),
+            seconds_to_accuracy={f"{m:.4f}": _median_time_to(runs[name], m) for m in options.milestones},
+        )
+
+    report = BenchReport(
+        machine=machine_info(trainer.device),
+        data=BenchData(
+            path=first.data.path,
+            train_texts=len(train_ids),
+            validation_texts=len(val_ids),
+            train_tokens=train_tokens,
+            max_length=first.data.max_length,
+        ),
+        quick=options.quick,
+        repeats=options.repeats,
+        evals_per_epoch=options.evals_per_epoch,
+        target_accuracy=target,
+        target_from="--target-accuracy"
         if options.target_accuracy is not None
         else f"best validation accuracy of {slowest}",
-        "models": results,
-        "speedups": _speedups(results, slowest),
-    }
-    (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        models=results,
+        speedups=_speedups(results, slowest),
+    )
+    report.save(out / "bench.json")
     table = markdown_table(report)
     (out / "bench.md").write_text(table, encoding="utf-8")
     from .plots import plot_bench
@@ -301,66 +326,66 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     return report
 
 
-def _speedups(results: dict, slowest: str) -> dict:
+def _speedups(results: dict[str, ModelBench], slowest: str) -> dict[str, Speedup]:
     """How many times faster each model is than the slowest one, per measure."""
     base = results[slowest]
     out = {}
     for name, entry in results.items():
         if name == slowest:
             continue
-        tta = entry["seconds_to_target"], base["seconds_to_target"]
-        out[f"{name}_vs_{slowest}"] = {
-            "epoch_time": base["epoch_seconds"]["median"] / entry["epoch_seconds"]["median"],
-            "time_to_target": tta[1] / tta[0] if None not in tta and tta[0] > 0 else None,
-            "inference_large_batch": entry["inference"]["reviews_per_second_large_batch"]["median"]
-            / base["inference"]["reviews_per_second_large_batch"]["median"],
-        }
+        tta = entry.seconds_to_target, base.seconds_to_target
+        out[f"{name}_vs_{slowest}"] = Speedup(
+            epoch_time=base.epoch_seconds.median / entry.epoch_seconds.median,
+            time_to_target=tta[1] / tta[0] if None not in tta and tta[0] > 0 else None,
+            inference_large_batch=entry.inference.reviews_per_second_large_batch.median
+            / base.inference.reviews_per_second_large_batch.median,
+        )
     return out
 
 
-def markdown_table(report: dict) -> str:
-    m = report["machine"]
-    batch = next(iter(report["models"].values()))["inference"]["batch_size"]
+def markdown_table(report: BenchReport) -> str:
+    m = report.machine
+    batch = next(iter(report.models.values())).inference.batch_size
     rows = [
         "| model | epoch s (median, min-max) | samples/s | tokens/s | best val acc | s to target | "
         f"reviews/s batch {batch} | reviews/s batch 1 | latency ms (batch 1) | peak RSS train / infer MiB | params |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, e in report["models"].items():
-        ep, inf = e["epoch_seconds"], e["inference"]
-        tta = "not reached" if e["seconds_to_target"] is None else f"{e['seconds_to_target']:.0f}"
+    for name, e in report.models.items():
+        ep, inf = e.epoch_seconds, e.inference
+        tta = "not reached" if e.seconds_to_target is None else f"{e.seconds_to_target:.0f}"
         rows.append(
-            f"| {name} | {ep['median']:.1f} ({ep['min']:.1f}-{ep['max']:.1f}, n={ep['n']}) | "
-            f"{e['samples_per_second']:.0f} | {e['tokens_per_second']:,.0f} | {e['best_val_accuracy']:.4f} | {tta} | "
-            f"{inf['reviews_per_second_large_batch']['median']:,.0f} | {inf['reviews_per_second_batch_1']:.0f} | "
-            f"{inf['latency_ms_batch_1']['median']:.2f} | {e['peak_rss_mib_train']:.0f} / {inf['peak_rss_mib']:.0f} | "
-            f"{e['num_parameters']:,} |"
+            f"| {name} | {ep.median:.1f} ({ep.min:.1f}-{ep.max:.1f}, n={ep.n}) | "
+            f"{e.samples_per_second:.0f} | {e.tokens_per_second:,.0f} | {e.best_val_accuracy:.4f} | {tta} | "
+            f"{inf.reviews_per_second_large_batch.median:,.0f} | {inf.reviews_per_second_batch_1:.0f} | "
+            f"{inf.latency_ms_batch_1.median:.2f} | {e.peak_rss_mib_train:.0f} / {inf.peak_rss_mib:.0f} | "
+            f"{e.num_parameters:,} |"
         )
     lines = [
-        f"Target validation accuracy {report['target_accuracy']:.4f} ({report['target_from']}); "
-        f"'s to target' counts training seconds only (validation excluded), {report['evals_per_epoch']} "
+        f"Target validation accuracy {report.target_accuracy:.4f} ({report.target_from}); "
+        f"'s to target' counts training seconds only (validation excluded), {report.evals_per_epoch} "
         "validations per epoch.",
         "",
         *rows,
         "",
     ]
-    milestones = list(next(iter(report["models"].values()))["seconds_to_accuracy"])
+    milestones = list(next(iter(report.models.values())).seconds_to_accuracy)
     if milestones:
         lines += ["", "Training seconds to reach a validation accuracy:", ""]
         lines += ["| model | " + " | ".join(milestones) + " |", "|---|" + "---|" * len(milestones)]
-        for name, e in report["models"].items():
-            cells = ["not reached" if t is None else f"{t:.0f}" for t in e["seconds_to_accuracy"].values()]
+        for name, e in report.models.items():
+            cells = ["not reached" if t is None else f"{t:.0f}" for t in e.seconds_to_accuracy.values()]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
-    for pair, s in report["speedups"].items():
-        tta = "n/a" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}x"
+    for pair, s in report.speedups.items():
+        tta = "n/a" if s.time_to_target is None else f"{s.time_to_target:.1f}x"
         lines.append(
-            f"- {pair.replace('_vs_', ' vs ')}: epoch time {s['epoch_time']:.1f}x faster, time to target {tta}, "
-            f"inference {s['inference_large_batch']:.1f}x"
+            f"- {pair.replace('_vs_', ' vs ')}: epoch time {s.epoch_time:.1f}x faster, time to target {tta}, "
+            f"inference {s.inference_large_batch:.1f}x"
         )
     lines.append(
-        f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['threads']} torch threads, torch {m['torch']}, "
-        f"device {m['device']}{', ' + m['gpu'] if 'gpu' in m else ''}; data {report['data']['path']} "
-        f"({report['data']['train_texts']} training texts, cut at {report['data']['max_length']} tokens)."
+        f"\nMachine: {m.cpu}, {m.cores} cores, {m.threads} torch threads, torch {m.torch}, "
+        f"device {m.device}{', ' + m.gpu if m.gpu is not None else ''}; data {report.data.path} "
+        f"({report.data.train_texts} training texts, cut at {report.data.max_length} tokens)."
     )
     return "\n".join(lines) + "\n"

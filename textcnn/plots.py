@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from .results import BenchReport
 
 
 def _figure(**kwargs) -> Figure:
@@ -42,17 +46,17 @@ def plot_curves(history: Sequence, path: str | Path, title: str = "") -> None:
     fig.savefig(path, dpi=110)
 
 
-def plot_bench(report: dict, path: str | Path) -> None:
+def plot_bench(report: BenchReport, path: str | Path) -> None:
     """Epoch time, throughput, and validation accuracy against training seconds, one colour per model."""
-    names = list(report["models"])
-    models = [report["models"][n] for n in names]
+    names = list(report.models)
+    models = [report.models[n] for n in names]
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     fig = _figure(figsize=(14, 4))
     ax_time, ax_rate, ax_curve = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 2]})
 
-    medians = [m["epoch_seconds"]["median"] for m in models]
-    low = [m["epoch_seconds"]["median"] - m["epoch_seconds"]["min"] for m in models]
-    high = [m["epoch_seconds"]["max"] - m["epoch_seconds"]["median"] for m in models]
+    medians = [m.epoch_seconds.median for m in models]
+    low = [m.epoch_seconds.median - m.epoch_seconds.min for m in models]
+    high = [m.epoch_seconds.max - m.epoch_seconds.median for m in models]
     bars = ax_time.bar(names, medians, yerr=[low, high], capsize=4, color=colors[: len(names)])
     ax_time.bar_label(bars, fmt="%.1f s", padding=3)
     ax_time.set(ylabel="seconds per training epoch", title="training epoch (median, min-max)")
@@ -62,9 +66,9 @@ def plot_bench(report: dict, path: str | Path) -> None:
     width = 0.8 / len(models)
     for i, (name, m) in enumerate(zip(names, models)):
         rates = [
-            m["samples_per_second"],
-            m["inference"]["reviews_per_second_large_batch"]["median"],
-            m["inference"]["reviews_per_second_batch_1"],
+            m.samples_per_second,
+            m.inference.reviews_per_second_large_batch.median,
+            m.inference.reviews_per_second_batch_1,
         ]
         xs = [g + (i - (len(models) - 1) / 2) * width for g in range(len(groups))]
         bars = ax_rate.bar(xs, rates, width, label=name, color=colors[i])
@@ -75,9 +79,9 @@ def plot_bench(report: dict, path: str | Path) -> None:
     ax_rate.legend(fontsize=8)
 
     for i, (name, m) in enumerate(zip(names, models)):
-        for j, run in enumerate(m["runs"]):
-            seconds = [0.0] + [p[0] for p in run["curve"]]
-            accuracy = [float("nan")] + [p[1] for p in run["curve"]]
+        for j, run in enumerate(m.runs):
+            seconds = [0.0] + [p[0] for p in run.curve]
+            accuracy = [float("nan")] + [p[1] for p in run.curve]
             ax_curve.plot(
                 seconds,
                 accuracy,
@@ -87,11 +91,9 @@ def plot_bench(report: dict, path: str | Path) -> None:
                 alpha=1.0 if j == 0 else 0.4,
                 label=name if j == 0 else None,
             )
-        if m["seconds_to_target"] is not None:
-            ax_curve.axvline(m["seconds_to_target"], color=colors[i], ls=":", lw=1)
-    ax_curve.axhline(
-        report["target_accuracy"], color="gray", ls="--", lw=1, label=f"target {report['target_accuracy']:.4f}"
-    )
+        if m.seconds_to_target is not None:
+            ax_curve.axvline(m.seconds_to_target, color=colors[i], ls=":", lw=1)
+    ax_curve.axhline(report.target_accuracy, color="gray", ls="--", lw=1, label=f"target {report.target_accuracy:.4f}")
     ax_curve.set(
         xlabel="training seconds (validation excluded)",
         ylabel="validation accuracy",
@@ -99,10 +101,8 @@ def plot_bench(report: dict, path: str | Path) -> None:
     )
     ax_curve.grid(alpha=0.3)
     ax_curve.legend(fontsize=8, loc="lower right")
-    machine = report["machine"]
-    fig.suptitle(
-        f"{machine['cpu']}, {machine['threads']} threads, {machine['device']}, torch {machine['torch']}", fontsize=9
-    )
+    machine = report.machine
+    fig.suptitle(f"{machine.cpu}, {machine.threads} threads, {machine.device}, torch {machine.torch}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -1,9 +1,12 @@
-"""Typed results, written to JSON and read back in one place: a run's metrics."""
+"""Typed results, written to JSON and read back in one place: a run's metrics, the bench report."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,10 @@ class JsonRecord:
         except (OSError, ValueError) as error:
             raise RunFolderError(f"cannot read {path}: {error}") from None
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in names})  # keys of older versions are skipped
+        try:
+            return cls(**{k: v for k, v in values.items() if k in names})  # keys of older versions are skipped
+        except TypeError as error:  # a required key is missing
+            raise RunFolderError(f"{path} is not a {cls.__name__} file: {error}") from None
 
 
 @dataclass
@@ -46,8 +52,6 @@ class RunMetrics(JsonRecord):
     epochs_run: int  # validation points
     stopped_early: bool
     interrupted: bool  # stopped by Ctrl-C or SIGTERM before its epochs were done
-    interrupted_by: str | None  # SIGINT | SIGTERM
-    resumed: int  # how many times training continued with --resume
     epoch_seconds: list[float]
     train_seconds: float
     prep_seconds: float
@@ -68,4 +72,164 @@ class RunMetrics(JsonRecord):
     torch: str
     cpu: str
     textcnn: str
+    interrupted_by: str | None = None  # SIGINT | SIGTERM (defaults: metrics.json files older than --resume lack them)
+    resumed: int = 0  # how many times training continued with --resume
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------ the bench report
+
+
+def _rebuild(hint: Any, value: Any) -> Any:
+    """``value`` as read from JSON, rebuilt into the type ``hint`` names: dataclasses, lists, tuples, dicts."""
+    if value is None:
+        return None
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_dict(hint, value)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        return _rebuild(options[0], value) if len(options) == 1 else value
+    if origin is list and args:
+        return [_rebuild(args[0], item) for item in value]
+    if origin is tuple and args:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_rebuild(args[0], item) for item in value)
+        return tuple(_rebuild(a, item) for a, item in zip(args, value))
+    if origin is dict and args:
+        return {key: _rebuild(args[1], item) for key, item in value.items()}
+    return value
+
+
+def from_dict(cls: type, values: dict[str, Any]):
+    """A dataclass ``cls`` from the dict that ``dataclasses.asdict`` (then JSON) made of it, nested ones too.
+
+    Keys the class does not have (from older versions) are skipped, as in ``JsonRecord.load``.
+    """
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: _rebuild(hints[k], v) for k, v in values.items() if k in names})
+
+
+@dataclass
+class Spread:
+    """The median and range of repeated measurements."""
+
+    median: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Spread:
+        return cls(median=statistics.median(values), min=min(values), max=max(values), n=len(values))
+
+
+@dataclass
+class Latency:
+    """Milliseconds per call: median and 90th percentile over ``n`` calls."""
+
+    median: float
+    p90: float
+    n: int
+
+
+@dataclass
+class InferenceResult:
+    """Reviews per second from raw text (tokenizing included), at a large batch and at batch size 1."""
+
+    texts: int
+    batch_size: int
+    reviews_per_second_large_batch: Spread
+    reviews_per_second_batch_1: float
+    latency_ms_batch_1: Latency
+    peak_rss_mib: float
+    rss_before_mib: float
+
+
+@dataclass
+class TrainingRun:
+    """One training run of a model in the bench, with one seed."""
+
+    seed: int
+    epoch_seconds: list[float]  # training seconds of each whole epoch
+    curve: list[tuple[float, float, float]]  # (training seconds so far, validation accuracy, epoch) per validation
+    best_val_accuracy: float
+    peak_rss_mib: float
+    rss_before_mib: float
+
+
+@dataclass
+class ModelBench:
+    """One model's results: its runs, and the figures taken over them."""
+
+    config: str  # the config file
+    model: dict[str, Any]  # the model settings
+    train_settings: dict[str, Any]
+    runs: list[TrainingRun]
+    precision: str
+    num_parameters: int
+    inference: InferenceResult
+    epoch_seconds: Spread | None  # over every whole epoch of every run
+    samples_per_second: float
+    tokens_per_second: float
+    best_val_accuracy: float
+    peak_rss_mib_train: float
+    seconds_to_target: float | None  # median over runs; None unless every run reached the target
+    seconds_to_accuracy: dict[str, float | None]  # the same for each milestone accuracy ("0.8800")
+
+
+@dataclass
+class Speedup:
+    """How many times faster one model is than the slowest, per measure."""
+
+    epoch_time: float
+    time_to_target: float | None
+    inference_large_batch: float
+
+
+@dataclass
+class MachineInfo:
+    cpu: str
+    cores: int | None
+    threads: int
+    torch: str
+    device: str
+    python: str
+    textcnn: str
+    gpu: str | None = None
+
+
+@dataclass
+class BenchData:
+    path: str
+    train_texts: int
+    validation_texts: int
+    train_tokens: int
+    max_length: int
+
+
+@dataclass
+class BenchReport(JsonRecord):
+    """``bench.json``: several models trained and timed side by side on the same data."""
+
+    machine: MachineInfo
+    data: BenchData
+    quick: bool
+    repeats: int
+    evals_per_epoch: int
+    target_accuracy: float
+    target_from: str
+    models: dict[str, ModelBench]
+    speedups: dict[str, Speedup]  # "<model>_vs_<slowest>"
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> BenchReport:
+        return from_dict(cls, values)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BenchReport:
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            raise RunFolderError(f"cannot read {path}: {error}") from None
