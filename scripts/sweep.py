@@ -18,13 +18,14 @@ import tempfile
 import time
 
 from textcnn.config import load_config
+from textcnn.options import add_set_option
 from textcnn.pipeline import train_run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="the base run config")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every run")
+    add_set_option(parser, "every run's config")
     parser.add_argument("--variant", action="append", default=[], metavar="K=V,K=V", help="one variant (repeatable)")
     args = parser.parse_args()
     for variant in ["", *args.variant]:

@@ -120,3 +120,13 @@ def test_progress_bars_stay_out_of_log_files(tiny_data, tmp_path):
     text = log.read_text()
     assert "\r" not in text and "it/s" not in text
     assert sum(line.startswith("epoch ") for line in text.splitlines()) == 6  # one line per epoch
+
+
+def test_train_needs_a_config_or_a_run_to_resume(tmp_path, capsys):
+    assert main(["train"]) == 2
+    assert capsys.readouterr().err.strip() == "error: train needs --config FILE (or --resume RUN_DIR)"
+    argv = ["train", "--resume", str(tmp_path), "--config", "configs/textcnn_imdb.yaml"]
+    assert main(argv) == 2
+    assert "--resume takes its config and folder from RUN_DIR" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: run folder not found: {tmp_path / 'none'}"

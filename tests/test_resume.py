@@ -200,3 +200,21 @@ def test_run_folder_never_exists_half_made_after_an_early_failure(noisy_config, 
         train_run(config, tmp_path / "early", progress=False, log=lambda _: None)
     assert not (tmp_path / "early").exists()  # the same --out works once the data path is fixed
     assert os.listdir(tmp_path) == [] or "early" not in os.listdir(tmp_path)
+
+
+def test_sigterm_before_the_first_validation_point_leaves_nothing(noisy_config, tmp_path):
+    config = tmp_path / "slow.yaml"
+    tree = yaml.safe_load(noisy_config.read_text())
+    tree["train"]["evals_per_epoch"] = 1  # the first checkpoint comes a whole epoch after the data is loaded
+    config.write_text(yaml.safe_dump(tree))
+    out = tmp_path / "early"
+    process = start_training(config, out)
+    deadline = time.monotonic() + 60
+    while not (out / "run.json").exists():  # the folder is claimed: SIGTERM is handled from here on
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted (SIGTERM) before anything was saved"
+    assert not out.exists()  # nothing to resume: the same --out can be used again

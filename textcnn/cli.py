@@ -15,7 +15,7 @@ from . import __version__
 from .bench import DEFAULT_BENCH_CONFIGS, BenchOptions
 from .config import VECTOR_FORMATS, DataConfig, TrainConfig
 from .errors import UserError
-from .options import add_options, options_from
+from .options import add_options, add_set_option, options_from
 from .text.vectors import Word2VecOptions
 
 
@@ -173,14 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "non-static, multichannel) read the word vectors file named by model.vectors; 'textcnn vectors' makes one.",
     )
     train.add_argument("--config", metavar="FILE", help="YAML config, e.g. configs/textcnn_imdb.yaml")
-    train.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config value by its dotted key, e.g. --set data.path=../shared/data/imdb "
-        "--set train.epochs=3 (repeatable; values are parsed as YAML)",
-    )
+    add_set_option(train)
     train.add_argument(
         "--out",
         metavar="DIR",
@@ -237,13 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"a run config to compare (repeat for each; default: {' and '.join(DEFAULT_BENCH_CONFIGS)})",
     )
-    bench.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override applied to every config, e.g. --set data.path=../shared/data/imdb (repeatable)",
-    )
+    add_set_option(bench, "every config")
     bench.add_argument(
         "--out", default="runs/bench", metavar="DIR", help="folder for the results (default: runs/bench)"
     )

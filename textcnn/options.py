@@ -64,3 +64,15 @@ def options_from(cls: type, args: argparse.Namespace, **values: Any) -> Any:
             value = getattr(args, f.name)
             values[f.name] = tuple(value) if isinstance(_default(f), tuple) else value
     return cls(**values)
+
+
+def add_set_option(parser: argparse.ArgumentParser, applies_to: str = "the config") -> None:
+    """``--set KEY=VALUE`` (repeatable): a config override by dotted key, parsed as YAML."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override a value of {applies_to} by its dotted key, e.g. --set data.path=../shared/data/imdb "
+        "--set train.epochs=3 (repeatable; values are parsed as YAML)",
+    )

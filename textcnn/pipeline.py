@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 
 from . import __version__
 from .config import RunConfig, TrainConfig, load_config, save_config
-from .errors import ConfigError, UserError
+from .errors import ConfigError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
 from .runs import FINISHED, INTERRUPTED, RunFolder, default_run_dir
@@ -34,7 +34,15 @@ from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
-from .training import EpochRecord, FitResult, Trainer, predict_logits, seed_everything, stop_on_signals
+from .training import (
+    EpochRecord,
+    FitResult,
+    Interrupted,
+    Trainer,
+    predict_logits,
+    seed_everything,
+    stop_on_signals,
+)
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -207,7 +215,7 @@ def train_run(
     """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``)."""
     out = Path(out_dir) if out_dir is not None else default_run_dir(config.model.name)
     folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
-    with folder:
+    with folder, stop_on_signals():  # SIGTERM, like Ctrl-C, stops the run and keeps the best point
         try:
             return _train(folder, config, None, progress=progress, log=log)
         except BaseException:
@@ -225,7 +233,7 @@ def resume_run(
         if key not in RESUMABLE_KEYS:
             raise ConfigError(f"--resume cannot change {key}; it may change only {', '.join(RESUMABLE_KEYS)}")
     folder = RunFolder.resume(run_dir)
-    with folder:
+    with folder, stop_on_signals():
         config = load_config(folder.path / "config.yaml", overrides)
         return _train(folder, config, folder.load_checkpoint(), progress=progress, log=log)
 
@@ -271,20 +279,19 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     }
     prep_seconds = time.perf_counter() - started
 
-    with stop_on_signals():  # SIGTERM, like Ctrl-C, stops training and keeps the best point
-        result = trainer.fit(
-            model,
-            prepared.train,
-            prepared.validation,
-            resume=checkpoint["trainer"] if resuming else None,
-            on_improve=lambda m, _: folder.save_weights(_cpu_state(m), metadata),
-            on_checkpoint=lambda state: folder.save_checkpoint({"trainer": state, "run": run_info}),
-        )
-        if not result.history:
-            raise UserError("training stopped before its first validation point; nothing was saved")
-        test_logits = predict_logits(
-            model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
-        )
+    result = trainer.fit(
+        model,
+        prepared.train,
+        prepared.validation,
+        resume=checkpoint["trainer"] if resuming else None,
+        on_improve=lambda m, _: folder.save_weights(_cpu_state(m), metadata),
+        on_checkpoint=lambda state: folder.save_checkpoint({"trainer": state, "run": run_info}),
+    )
+    if not result.history:  # stopped before the first validation point: nothing to keep
+        raise Interrupted(result.signal or signal.SIGINT)
+    test_logits = predict_logits(
+        model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
+    )
     interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
     metrics = _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by)
     metrics.prep_seconds = prep_seconds
