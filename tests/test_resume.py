@@ -64,9 +64,27 @@ def accuracies(run: Path) -> dict:
     return {k: metrics[k] for k in ("val_accuracy", "test_accuracy", "best_epoch", "epochs_run")}
 
 
+# As from a terminal: a background job of a non-interactive shell (CI) inherits SIGINT ignored, and
+# Python then never turns it into KeyboardInterrupt; restore the default handler before the CLI runs.
+AS_FROM_A_TERMINAL = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from textcnn.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 def start_training(config: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "textcnn", "train", "--config", str(config), "--out", str(out), "--no-progress"],
+        [
+            sys.executable,
+            "-c",
+            AS_FROM_A_TERMINAL,
+            "train",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
