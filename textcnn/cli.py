@@ -151,15 +151,8 @@ def _add_inference_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="textcnn",
-        description="Convolutional networks for text: train, evaluate and predict with a Kim-style TextCNN "
-        "or an LSTM baseline. Run 'textcnn COMMAND --help' for each command's options.",
-    )
-    parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_train_command(commands) -> None:
+    """`textcnn train`: a run folder from a config, or --resume an unfinished one."""
     train = commands.add_parser(
         "train",
         help="train a model from a YAML config and write a run folder",
@@ -188,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bars (per-epoch lines still print)")
     train.set_defaults(func=_cmd_train)
 
+
+def _add_evaluate_command(commands) -> None:
+    """`textcnn evaluate`: score a trained run on a labelled split."""
     evaluate = commands.add_parser(
         "evaluate",
         help="score a trained run on a labelled split",
@@ -202,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inference_options(evaluate)
     evaluate.set_defaults(func=_cmd_evaluate)
 
+
+def _add_predict_command(commands) -> None:
+    """`textcnn predict`: label new texts with a trained run."""
     predict = commands.add_parser(
         "predict",
         help="label new texts with a trained run",
@@ -215,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inference_options(predict)
     predict.set_defaults(func=_cmd_predict)
 
+
+def _add_bench_command(commands) -> None:
+    """`textcnn bench`: train and time several configs side by side."""
     bench = commands.add_parser(
         "bench",
         help="train and time models side by side (TextCNN vs LSTM)",
@@ -238,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-progress", action="store_true", help="no progress bars")
     bench.set_defaults(func=_cmd_bench)
 
+
+def _add_vectors_command(commands) -> None:
+    """`textcnn vectors`: word2vec on a dataset's own text."""
     vectors = commands.add_parser(
         "vectors",
         help="train word2vec on a dataset's own text (for the pretrained embedding modes)",
@@ -289,6 +294,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vectors.add_argument("--no-progress", action="store_true", help="no progress bars")
     vectors.set_defaults(func=_cmd_vectors)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="textcnn",
+        description="Convolutional networks for text: train, evaluate and predict with a Kim-style TextCNN "
+        "or an LSTM baseline. Run 'textcnn COMMAND --help' for each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _add_train_command(commands)
+    _add_evaluate_command(commands)
+    _add_predict_command(commands)
+    _add_bench_command(commands)
+    _add_vectors_command(commands)
     return parser
 
 

@@ -289,6 +289,9 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     )
     if not result.history:  # stopped before the first validation point: nothing to keep
         raise Interrupted(result.signal or signal.SIGINT)
+    # The model now holds the best point's weights; write them again, so that the folder holds exactly
+    # what the test split scores even if a signal cut the last save short.
+    folder.save_weights(_cpu_state(model), metadata)
     test_logits = predict_logits(
         model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
     )
