@@ -180,3 +180,30 @@ def test_vectors_must_match_the_embedding_size(tiny_data, tiny_vectors, tmp_path
     with pytest.raises(UserError, match="model.embedding_dim is 128 but .*tiny.bin holds 12-dim vectors"):
         train_run(config, tmp_path / "run", progress=False, log=lambda _: None)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_tiny_chinese_dataset_is_learned(tmp_path):
+    """Unspaced Chinese reviews in one CSV file, with a held-out test split: far above chance."""
+    rng = np.random.default_rng(0)
+    filler = ["酒店", "房间", "早餐", "服务", "位置", "前台", "我们", "这次", "入住", "感觉", "环境", "价格"]
+    cues = {1: ["很好", "干净", "满意", "舒服", "推荐"], 0: ["很差", "脏乱", "失望", "吵闹", "后悔"]}
+    rows = ["label,review"]
+    for i in range(400):
+        words = list(rng.choice(filler, 6)) + list(rng.choice(cues[i % 2], 2))
+        rng.shuffle(words)
+        rows.append(f"{i % 2},{''.join(words)}。")
+    path = tmp_path / "hotel.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = load_config(
+        None,
+        [
+            f"data.path={path}",
+            "data.text_column=review",
+            "data.test_size=0.25",
+            "model.num_filters=16",
+            *TINY_OVERRIDES,
+        ],
+    )
+    metrics = train_run(config, tmp_path / "run", progress=False, log=lambda _: None)
+    assert metrics.test_split == "25% of 'train'" and metrics.num_test == 100
+    assert metrics.test_accuracy >= 0.9

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from textcnn.config import load_config
-from textcnn.errors import ConfigError, RunFolderError
+from textcnn.errors import ConfigError, RunFolderError, UserError
 from textcnn.inference import Run
 from textcnn.pipeline import resume_run, train_run
 
@@ -236,3 +236,16 @@ def test_sigterm_before_the_first_validation_point_leaves_nothing(noisy_config, 
     assert process.returncode == 143, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted (SIGTERM) before anything was saved"
     assert not out.exists()  # nothing to resume: the same --out can be used again
+
+
+def test_resume_stops_when_the_data_changed(noisy_config, tmp_path):
+    out = tmp_path / "changed"
+    config = load_config(noisy_config, ["train.epochs=1", "train.evals_per_epoch=1"])
+    train_run(config, out, progress=False, log=lambda _: None)
+    recorded = json.loads((out / "splits.json").read_text())
+    assert len(recorded["validation"]["rows"]) == 400 and recorded["validation"]["from"] == "train"
+    recorded["validation"]["rows"][0] += 1  # as if the file had been edited since
+    (out / "splits.json").write_text(json.dumps(recorded))
+    (out / "run.json").write_text((out / "run.json").read_text().replace('"finished"', '"interrupted"'))
+    with pytest.raises(UserError, match="the data changed since .* held-out rows differ from splits.json"):
+        resume_run(out, progress=False, log=lambda _: None)

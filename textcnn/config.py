@@ -30,7 +30,9 @@ from .errors import ConfigError
 
 @dataclass
 class DataConfig:
-    path: str = "stanfordnlp/imdb"  # hub dataset name or local folder, passed to datasets.load_dataset
+    path: str = (
+        "stanfordnlp/imdb"  # hub dataset id, a folder of split files, or one .csv/.tsv/.jsonl/.json/.parquet file
+    )
     name: str | None = None  # the dataset's config name, if it has several
     text_column: str = "text"
     label_column: str = "label"
@@ -38,6 +40,8 @@ class DataConfig:
     validation_split: str | None = None  # an existing split to validate on; None: hold one out of train
     test_split: str | None = None  # None: 'test' if the dataset has it, else 'validation'
     val_size: float = 0.1  # held-out fraction of train (when validation_split is None)
+    test_size: float | None = None  # hold this fraction of train out as the test split (data without one)
+    drop_unlabeled: bool = False  # leave out rows with a blank label (else they are an error)
     max_length: int = 400  # tokens kept per text (the rest is cut)
     strip_html: bool = True  # replace HTML tags such as IMDB's <br /> with spaces
     lowercase: bool = True
@@ -46,6 +50,12 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         _check(0.0 < self.val_size < 1.0, "data.val_size", self.val_size, "a fraction between 0 and 1")
+        _check(
+            self.test_size is None or 0.0 < self.test_size < 1.0,
+            "data.test_size",
+            self.test_size,
+            "a fraction between 0 and 1, or null",
+        )
         _check(self.max_length >= 1, "data.max_length", self.max_length, ">= 1")
         for key in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, key)

@@ -26,13 +26,13 @@ from tokenizers import Tokenizer
 
 from . import __version__
 from .config import RunConfig, TrainConfig, load_config, save_config
-from .errors import ConfigError
+from .errors import ConfigError, UserError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
 from .runs import FINISHED, INTERRUPTED, RunFolder, default_run_dir
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
-from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenizer_from_config
+from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenization_warnings, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
 from .training import (
     EpochRecord,
@@ -152,6 +152,8 @@ def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: 
         f"tokenizer: {data.vocab_size} words; {data.train_tokens / len(data.train_ids):.0f} tokens per training "
         f"text on average (cut at {config.data.max_length})"
     )
+    for warning in tokenization_warnings(tokenizer, data.train_ids):
+        log(f"warning: tokenization looks wrong: {warning}")
     return data
 
 
@@ -240,7 +242,7 @@ def resume_run(
 
 def _discard(folder: RunFolder) -> None:
     """Remove a run folder that training never got going in (only the files this package writes)."""
-    for name in ("run.json", "config.yaml", "tokenizer.json", "model.safetensors", ".lock"):
+    for name in ("run.json", "config.yaml", "tokenizer.json", "splits.json", "model.safetensors", ".lock"):
         (folder.path / name).unlink(missing_ok=True)
     folder.release()
     try:
@@ -261,6 +263,7 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     del vectors  # the model holds its own copy; the file's full table is not needed for training
     if tokenizer is None:
         folder.write_with("tokenizer.json", lambda tmp: prepared.data.tokenizer.save(str(tmp)))
+    _record_splits(folder, prepared.data.splits)
     folder.write_with("config.yaml", lambda tmp: save_config(config, tmp))
     run_info = dict(checkpoint["run"]) if resuming else {"resumed": -1, "vectors_coverage": None}
     run_info["resumed"] += 1
@@ -309,6 +312,23 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
         + (f" (interrupted: 'textcnn train --resume {folder.path}' continues it)" if result.interrupted else "")
     )
     return metrics
+
+
+def _record_splits(folder: RunFolder, splits: TextSplits) -> None:
+    """Write ``splits.json`` (which rows were held out for validation and test); on resume, check them.
+
+    The splits are seeded, so a rerun holds out the same rows; the file shows which, and a resumed
+    run stops if the data no longer gives the rows it started with.
+    """
+    record = {"test_split": splits.test_split, "validation_source": splits.validation_source, **splits.held_out}
+    path = folder.path / "splits.json"
+    if path.exists():
+        if json.loads(path.read_text(encoding="utf-8")) != json.loads(json.dumps(record)):
+            raise UserError(
+                f"the data changed since {folder.path} started: its held-out rows differ from splits.json"
+            )
+        return
+    folder.write_text("splits.json", json.dumps(record) + "\n")
 
 
 def _cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

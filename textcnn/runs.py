@@ -5,6 +5,7 @@ A run folder holds::
     run.json            status (training | interrupted | finished), the weights' sha256, versions
     config.yaml         the resolved config
     tokenizer.json      cleaning, vocabulary, truncation
+    splits.json         which rows were held out of train for validation (and test), by row number
     model.safetensors   the best validation point's weights (+ class names and vocab size as metadata)
     checkpoint.pt       the whole training state at the last validation point (for --resume)
     metrics.json        test and validation accuracy and timings (see textcnn.results.RunMetrics)

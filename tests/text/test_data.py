@@ -49,9 +49,9 @@ def test_labels_that_are_not_classes(tmp_path):
     Dataset.from_dict({"text": ["a", "b"], "label": [-1, -1]}, features=features).to_parquet(
         str(folder / "test-00000-of-00001.parquet")
     )
-    with pytest.raises(UserError, match="label -1 is not one of the 2 classes"):
+    with pytest.raises(UserError, match="2 of 2 rows of split 'test' have no label \\(data rows 1, 2,"):
         load_splits(DataConfig(path=str(folder)))
-    with pytest.raises(UserError, match="label -1 is not one of"):
+    with pytest.raises(UserError, match="have no label"):
         load_eval_split(DataConfig(path=str(folder)), None, ["neg", "pos"])
 
 
@@ -67,3 +67,104 @@ def test_integer_labels_without_a_classlabel_map_by_value(tmp_path):
     splits = load_splits(DataConfig(path=str(folder), val_size=0.5))
     names = [splits.class_names[i] for i in splits.test.labels]
     assert names == [str(i % 12) for i in range(24)]
+
+
+# --------------------------------------------------------------------------------- your own files
+
+
+def reviews_table(n: int = 60, seed: int = 0) -> dict[str, list]:
+    from ..conftest import make_reviews
+
+    texts, labels = make_reviews(n, seed)
+    return {"review": texts, "sentiment": [["bad", "good"][y] for y in labels]}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".json", ".parquet"])
+def test_a_single_file_of_any_shape(tmp_path, suffix):
+    import pandas as pd
+
+    table = pd.DataFrame(reviews_table())
+    path = tmp_path / f"reviews{suffix}"
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        table.to_csv(path, sep="\t", index=False)
+    elif suffix == ".jsonl":
+        table.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".json":
+        table.to_json(path, orient="records", force_ascii=False)
+    else:
+        table.to_parquet(path)
+    config = DataConfig(path=str(path), text_column="review", label_column="sentiment", test_size=0.2)
+    splits = load_splits(config, seed=1)
+    assert splits.class_names == ["bad", "good"]
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (43, 5, 12)
+    assert splits.test_split == "20% of 'train'"
+    # Every row lands in exactly one part, and the recorded rows are the test rows.
+    rows = np.concatenate([splits.train.rows, splits.validation.rows, splits.test.rows])
+    assert sorted(rows.tolist()) == list(range(60))
+    assert splits.held_out["test"]["rows"] == splits.test.rows.tolist()
+    assert [table.review[r] for r in splits.test.rows] == splits.test.texts
+    again = load_splits(config, seed=1)
+    assert again.test.texts == splits.test.texts  # seeded: a rerun holds out the same rows
+
+
+def test_a_folder_of_split_csv_files(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "data").mkdir()
+    pd.DataFrame(reviews_table(40, 0)).to_csv(tmp_path / "data" / "train.csv", index=False)
+    pd.DataFrame(reviews_table(20, 1)).to_csv(tmp_path / "data" / "test.csv", index=False)
+    splits = load_splits(DataConfig(path=str(tmp_path / "data"), text_column="review", label_column="sentiment"))
+    assert (len(splits.train) + len(splits.validation), len(splits.test), splits.test_split) == (40, 20, "test")
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(UserError, match="data.path: file not found: .*reviews.csv"):
+        load_splits(DataConfig(path=str(tmp_path / "reviews.csv")))
+    (tmp_path / "reviews.xlsx").write_bytes(b"PK")
+    with pytest.raises(UserError, match="is a .xlsx file; textcnn reads .csv, .tsv, .jsonl, .json, .parquet files"):
+        load_splits(DataConfig(path=str(tmp_path / "reviews.xlsx")))
+    import pandas as pd
+
+    pd.DataFrame(reviews_table()).to_csv(tmp_path / "only_train.csv", index=False)
+    config = DataConfig(path=str(tmp_path / "only_train.csv"), text_column="review", label_column="sentiment")
+    with pytest.raises(UserError, match="no test split \\(splits: train\\); set data.test_size .* 'textcnn cv'"):
+        load_splits(config)
+
+
+def write_csv(path, rows: str) -> str:
+    path.write_text(rows, encoding="utf-8")
+    return str(path)
+
+
+def test_blank_labels_are_an_error_or_dropped(tmp_path):
+    lines = ["text,label"] + [f"review number {i} {'great' if i % 2 else 'awful'},{i % 2}" for i in range(40)]
+    lines[5] = "a review with no label,"
+    lines[9] = "another one,"
+    path = write_csv(tmp_path / "blank.csv", "\n".join(lines) + "\n")
+    with pytest.raises(UserError, match="2 of 40 rows of split 'train' have no label \\(data rows 5, 9, counting"):
+        load_splits(DataConfig(path=path, test_size=0.25))
+    splits = load_splits(DataConfig(path=path, test_size=0.25, drop_unlabeled=True))
+    assert splits.class_names == ["0", "1"]  # integer labels read as 0.0 / 1.0 around the blanks: still 0 and 1
+    assert len(splits.train) + len(splits.validation) + len(splits.test) == 38
+
+
+def test_a_class_too_small_to_split(tmp_path):
+    lines = ["text,label"] + [f"text {i},{'a' if i % 2 else 'b'}" for i in range(30)] + ["lonely text,c"]
+    path = write_csv(tmp_path / "rare.csv", "\n".join(lines) + "\n")
+    with pytest.raises(UserError, match="class 'c' has 1 example\\(s\\) where a held-out test split needs at least 2"):
+        load_splits(DataConfig(path=path, test_size=0.2))
+
+
+def test_a_dataset_too_small_for_its_splits(tmp_path):
+    path = write_csv(tmp_path / "four.csv", "text,label\ngood,pos\nbad,neg\nfine,pos\nawful,neg\n")
+    with pytest.raises(UserError, match="data.test_size: 0.2 of 4 rows holds out 1 and keeps 3, but"):
+        load_splits(DataConfig(path=path, test_size=0.2))
+
+
+def test_a_text_column_given_as_the_label(tmp_path):
+    lines = ["text,label"] + [f"review {i},{i % 2}" for i in range(30)]
+    path = write_csv(tmp_path / "swapped.csv", "\n".join(lines) + "\n")
+    with pytest.raises(UserError, match="'text' has 30 distinct values in 30 rows: it looks like text"):
+        load_splits(DataConfig(path=path, text_column="label", label_column="text", test_size=0.2))

@@ -46,3 +46,44 @@ def test_load_errors(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(UserError, match="not a valid tokenizer.json"):
         load_tokenizer(tmp_path / "bad.json")
+
+
+def test_chinese_and_japanese_become_one_token_per_character():
+    from textcnn.text.tokenizer import build_tokenizer
+
+    tok = build_tokenizer()
+
+    def words(text: str) -> list[str]:
+        return [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(text))]
+
+    assert words("这部电影非常好看，我很喜欢！") == [
+        "这",
+        "部",
+        "电",
+        "影",
+        "非",
+        "常",
+        "好",
+        "看",
+        ",",
+        "我",
+        "很",
+        "喜",
+        "欢",
+        "!",
+    ]
+    assert words("映画は面白い") == ["映", "画", "は", "面", "白", "い"]
+    assert words("iPhone手机 I didn't like it.") == ["iphone", "手", "机", "i", "didn't", "like", "it", "."]
+
+
+def test_degenerate_tokenization_is_flagged():
+    from textcnn.text.tokenizer import tokenization_warnings
+
+    rng = np.random.default_rng(0)
+    # Thai has no spaces between words and no per-character rule here: each clause is one long token.
+    clauses = ["ภาพยนตร์เรื่องนี้ดีมาก", "ฉันไม่ชอบเลยจริงๆ", "นักแสดงเล่นได้ดีเยี่ยม", "เนื้อเรื่องน่าเบื่อมาก"]
+    texts = [" ".join(rng.choice(clauses, 2)) + str(i) for i in range(50)]
+    tok = train_tokenizer(texts, vocab_size=100, min_frequency=1)
+    assert any("characters long" in w for w in tokenization_warnings(tok, encode(tok, texts)))
+    english = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    assert tokenization_warnings(english, encode(english, CORPUS)) == []

@@ -1,8 +1,21 @@
-"""Labelled text splits from Hugging Face ``datasets``: train, a validation split held out of train, test."""
+"""Labelled text splits from Hugging Face ``datasets``: a hub id, a folder of split files, or one file.
+
+``data.path`` may be:
+
+- a hub dataset id (``stanfordnlp/imdb``), read by ``datasets.load_dataset``;
+- a folder of split files (``train.csv``, ``test.csv``, or hub-style Parquet shards);
+- a single ``.csv``, ``.tsv``, ``.jsonl`` / ``.json`` or ``.parquet`` file: its rows are the ``train``
+  split, and ``data.test_size`` holds a test split out of it.
+
+Labels are checked before any training: blank labels, classes too small to split, datasets too
+small for the splits asked for, and a label column that holds texts are each a one-line error.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +23,31 @@ import numpy as np
 from ..config import DataConfig
 from ..errors import UserError
 
+# Single files by suffix: the datasets builder that reads them, and its options.
+FILE_BUILDERS: dict[str, tuple[str, dict]] = {
+    ".csv": ("csv", {}),
+    ".tsv": ("csv", {"delimiter": "\t"}),
+    ".jsonl": ("json", {}),
+    ".json": ("json", {}),
+    ".parquet": ("parquet", {}),
+}
+
 
 @dataclass
 class LabeledTexts:
     texts: list[str]
     labels: np.ndarray  # (N,) int64 class indices
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,) rows in the source split
+
+    def __post_init__(self) -> None:
+        if len(self.rows) != len(self.texts):
+            self.rows = np.arange(len(self.texts), dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def subset(self, indices: np.ndarray) -> LabeledTexts:
-        return LabeledTexts([self.texts[i] for i in indices], self.labels[indices])
+        return LabeledTexts([self.texts[i] for i in indices], self.labels[indices], self.rows[indices])
 
 
 @dataclass
@@ -29,25 +56,37 @@ class TextSplits:
     validation: LabeledTexts
     test: LabeledTexts
     class_names: list[str]
-    validation_source: str  # e.g. "10% of train held out (stratified, seed 0)" or a split name
-    test_split: str
+    validation_source: str  # e.g. "10% of 'train' held out (stratified, seed 0)" or "split 'validation'"
+    test_split: str  # the split's name, or e.g. "20% of 'train'" when held out
+    held_out: dict[str, dict] = field(default_factory=dict)  # {"test": {"from": "train", "rows": [...]}, ...}
+
+
+# ---------------------------------------------------------------------------------------------- reading
 
 
 def load_raw(config: DataConfig):
-    """``datasets.load_dataset(config.path, config.name)`` with errors a user can act on.
-
-    A local folder is read offline; a hub name needs the network (or a warm cache).
-    """
+    """The dataset's splits (a ``DatasetDict``), with errors a user can act on. Local paths are read offline."""
     import datasets  # slow import: only when data is needed
 
     datasets.disable_progress_bars()  # its per-split bars are noise beside the trainer's
-    path = config.path
-    if Path(path).expanduser().exists():
-        path = str(Path(path).expanduser())
+    path = Path(config.path).expanduser()
+    suffix = path.suffix.lower()
     try:
-        return datasets.load_dataset(path, config.name)
+        if path.is_file():
+            if suffix not in FILE_BUILDERS:
+                raise UserError(
+                    f"data.path: {path} is a {suffix or 'suffix-less'} file; textcnn reads "
+                    f"{', '.join(FILE_BUILDERS)} files, folders of them, and hub datasets"
+                )
+            builder, options = FILE_BUILDERS[suffix]
+            return datasets.load_dataset(builder, data_files={"train": str(path)}, **options)
+        if suffix in FILE_BUILDERS and not path.exists():
+            raise UserError(f"data.path: file not found: {path}")
+        return datasets.load_dataset(str(path) if path.is_dir() else config.path, config.name)
+    except UserError:
+        raise
     except Exception as error:  # datasets raises many types (FileNotFoundError, ConnectionError, ...)
-        hint = "" if Path(config.path).exists() else " (no such local folder; as a hub name it needs the network)"
+        hint = "" if path.exists() else " (no such local file or folder; as a hub name it needs the network)"
         raise UserError(f"cannot load dataset {config.path!r}{hint}: {str(error).splitlines()[0]}") from None
 
 
@@ -57,56 +96,123 @@ def class_names_of(split, label_column: str) -> list[str] | None:
     return list(feature.names) if hasattr(feature, "names") else None
 
 
-def default_test_split(raw) -> str:
-    """``test`` if the dataset has it, else ``validation`` (GLUE-style datasets keep test labels private)."""
-    for name in ("test", "validation"):
-        if name in raw:
-            return name
-    raise UserError(f"the dataset has neither a 'test' nor a 'validation' split (splits: {', '.join(raw.keys())})")
-
-
 def _check_columns(split, config: DataConfig, split_name: str) -> None:
-    for column in (config.text_column, config.label_column):
+    for key, column in (("data.text_column", config.text_column), ("data.label_column", config.label_column)):
         if column not in split.column_names:
             raise UserError(
-                f"split {split_name!r} has no column {column!r} (columns: {', '.join(split.column_names)}); "
-                f"set data.text_column / data.label_column"
+                f"{key}: split {split_name!r} has no column {column!r} (columns: {', '.join(split.column_names)})"
             )
+
+
+def label_name(value) -> str | None:
+    """A label as a class name; None for a blank one (null, NaN, empty). ``1.0`` is ``"1"``: CSV reads
+    an integer column with a blank cell as floats."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(str(int(r) + 1) for r in rows[:limit])
+    return shown + (", ..." if len(rows) > limit else "")
 
 
 def _labeled(split, config: DataConfig, class_names: list[str], split_name: str) -> LabeledTexts:
+    """The split's texts and class indices; blank labels are an error, or dropped with ``data.drop_unlabeled``."""
     _check_columns(split, config, split_name)
-    texts = split[config.text_column]
+    texts = ["" if t is None else str(t) for t in split[config.text_column]]
     raw = split[config.label_column]
-    # A ClassLabel column holds class indices; any other label column holds names (matched as strings,
-    # so integer labels without a ClassLabel map by value, not by their sorted position).
-    if class_names_of(split, config.label_column) is not None:
-        labels = np.asarray(raw, dtype=np.int64)
-        bad = labels[(labels < 0) | (labels >= len(class_names))]
+    if class_names_of(split, config.label_column) is not None:  # a ClassLabel column holds class indices
+        labels = np.asarray([-1 if v is None else v for v in raw], dtype=np.int64)
+        bad = labels[labels >= len(class_names)]
         if bad.size:
-            raise UserError(
-                f"split {split_name!r}: label {int(bad[0])} is not one of the {len(class_names)} classes "
-                f"{class_names} (unlabelled rows, such as IMDB's 'unsupervised' split, cannot be used here)"
-            )
-    else:
+            raise UserError(f"split {split_name!r}: label {int(bad[0])} is not one of the classes {class_names}")
+        blank = labels < 0  # -1: unlabelled, as in IMDB's 'unsupervised' split
+    else:  # names, matched as strings: integer labels without a ClassLabel map by value
         index = {name: i for i, name in enumerate(class_names)}
-        try:
-            labels = np.asarray([index[str(v)] for v in raw], dtype=np.int64)
-        except KeyError as missing:
-            raise UserError(f"split {split_name!r}: label {missing} is not one of the classes {class_names}") from None
-    texts = ["" if t is None else str(t) for t in texts]
-    return LabeledTexts(texts, labels)
+        names = [label_name(v) for v in raw]
+        unknown = next((n for n in names if n is not None and n not in index), None)
+        if unknown is not None:
+            raise UserError(f"split {split_name!r}: label {unknown!r} is not one of the classes {class_names}")
+        labels = np.asarray([-1 if n is None else index[n] for n in names], dtype=np.int64)
+        blank = labels < 0
+    data = LabeledTexts(texts, labels)
+    if blank.any():
+        rows = np.flatnonzero(blank)
+        if not config.drop_unlabeled:
+            raise UserError(
+                f"data.label_column {config.label_column!r}: {len(rows)} of {len(texts)} rows of split "
+                f"{split_name!r} have no label (data rows {_rows_text(rows)}, counting from 1); fill them in, "
+                "or set data.drop_unlabeled: true to leave them out"
+            )
+        data = data.subset(np.flatnonzero(~blank))
+    return data
+
+
+def _class_names(split, config: DataConfig, split_name: str) -> list[str]:
+    """The classes: the ClassLabel's names, else the distinct non-blank labels of the training split, sorted."""
+    names = class_names_of(split, config.label_column)
+    if names is None:
+        _check_columns(split, config, split_name)
+        values = [label_name(v) for v in split[config.label_column]]
+        names = sorted({v for v in values if v is not None})
+        labelled = sum(v is not None for v in values)
+        if labelled >= 10 and len(names) > labelled // 2:
+            raise UserError(
+                f"data.label_column {config.label_column!r} has {len(names):,} distinct values in {labelled:,} rows: "
+                "it looks like text, not labels; set data.label_column to the column that holds the classes"
+            )
+    if len(names) < 2:
+        raise UserError(f"data.label_column {config.label_column!r} has fewer than two classes: {names}")
+    return names
+
+
+# --------------------------------------------------------------------------------------------- splitting
+
+
+def hold_out(
+    data: LabeledTexts, fraction: float, seed: int, *, key: str, what: str, class_names: list[str]
+) -> tuple[LabeledTexts, LabeledTexts]:
+    """A stratified, seeded ``fraction`` of ``data`` held out: (kept, held out), each in row order.
+
+    Checked first, with one-line errors naming ``key``: every class needs two examples, and each side
+    needs at least one row per class.
+    """
+    from sklearn.model_selection import train_test_split
+
+    counts = Counter(data.labels.tolist())
+    rarest = min(range(len(class_names)), key=lambda c: counts.get(c, 0))
+    if counts.get(rarest, 0) < 2:
+        raise UserError(
+            f"class {class_names[rarest]!r} has {counts.get(rarest, 0)} example(s) where {what} needs at least 2 "
+            f"per class (stratified); add examples of it, or remove the class"
+        )
+    held = math.ceil(fraction * len(data))
+    kept = len(data) - held
+    if min(held, kept) < len(class_names):
+        raise UserError(
+            f"{key}: {fraction:g} of {len(data)} rows holds out {held} and keeps {kept}, but {what} needs at least "
+            f"{len(class_names)} on each side (one per class); the dataset is too small for this split"
+        )
+    keep, out = train_test_split(
+        np.arange(len(data)), test_size=held, random_state=seed, stratify=data.labels, shuffle=True
+    )
+    return data.subset(np.sort(keep)), data.subset(np.sort(out))
 
 
 def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     """Train / validation / test texts and labels as the config says.
 
-    Validation: ``data.validation_split`` if set, else a stratified ``data.val_size`` fraction held
-    out of train. Test: ``data.test_split`` if set, else ``test``, else ``validation`` (then the
-    validation set is always held out of train, never taken from the test split).
+    Test: ``data.test_split`` if set; else a ``data.test_size`` fraction held out of train if set; else
+    the dataset's ``test`` split, else its ``validation`` split. Validation: ``data.validation_split``
+    if set, else a stratified ``data.val_size`` fraction held out of train. Held-out rows are listed
+    in ``held_out`` (rows of the train split, counting from 0), so a run can record them.
     """
-    from sklearn.model_selection import train_test_split
-
     raw = load_raw(config)
     names = list(raw.keys())
 
@@ -116,40 +222,48 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
         return raw[split]
 
     train_raw = need(config.train_split, "data.train_split")
-    class_names = class_names_of(train_raw, config.label_column)
-    if class_names is None:
-        _check_columns(train_raw, config, config.train_split)
-        class_names = sorted({str(v) for v in train_raw[config.label_column]})
-    if len(class_names) < 2:
-        raise UserError(f"data.label_column {config.label_column!r} has fewer than two classes: {class_names}")
-
-    test_split = config.test_split or default_test_split(raw)
-    if test_split == config.train_split:
-        raise UserError("data.test_split must differ from data.train_split")
-    test = _labeled(need(test_split, "data.test_split"), config, class_names, test_split)
+    class_names = _class_names(train_raw, config, config.train_split)
     train = _labeled(train_raw, config, class_names, config.train_split)
+    held_out: dict[str, dict] = {}
 
-    rng = np.random.default_rng(seed)
-    if config.validation_split == test_split:
-        raise UserError(f"data.validation_split: {test_split!r} is the test split; models are never selected on it")
+    if config.test_split is not None or config.test_size is None:
+        test_split = config.test_split or next((n for n in ("test", "validation") if n in raw), None)
+        if test_split is None:
+            raise UserError(
+                f"the dataset has no test split (splits: {', '.join(names)}); set data.test_size (e.g. 0.2) to hold "
+                "one out of train, or run 'textcnn cv' for k-fold cross-validation"
+            )
+        if test_split == config.train_split:
+            raise UserError("data.test_split must differ from data.train_split")
+        test = _labeled(need(test_split, "data.test_split"), config, class_names, test_split)
+    else:
+        train, test = hold_out(
+            train, config.test_size, seed, key="data.test_size", what="a held-out test split", class_names=class_names
+        )
+        test_split = f"{config.test_size:.0%} of {config.train_split!r}"
+        held_out["test"] = {"from": config.train_split, "rows": test.rows.tolist()}
+
     if config.validation_split is not None:
+        if config.validation_split == test_split:
+            raise UserError(f"data.validation_split: {test_split!r} is the test split; models are never selected on it")
         validation = _labeled(
             need(config.validation_split, "data.validation_split"), config, class_names, config.validation_split
         )
         source = f"split {config.validation_split!r}"
     else:
-        train_idx, val_idx = train_test_split(
-            np.arange(len(train)), test_size=config.val_size, random_state=seed, stratify=train.labels
+        train, validation = hold_out(
+            train, config.val_size, seed, key="data.val_size", what="a validation split", class_names=class_names
         )
-        train, validation = train.subset(np.sort(train_idx)), train.subset(np.sort(val_idx))
         source = f"{config.val_size:.0%} of {config.train_split!r} held out (stratified, seed {seed})"
+        held_out["validation"] = {"from": config.train_split, "rows": validation.rows.tolist()}
 
+    rng = np.random.default_rng(seed)
     if config.max_train_samples is not None:
-        train = train.subset(rng.permutation(len(train))[: config.max_train_samples])
+        train = train.subset(np.sort(rng.permutation(len(train))[: config.max_train_samples]))
     if config.max_eval_samples is not None:
-        validation = validation.subset(rng.permutation(len(validation))[: config.max_eval_samples])
-        test = test.subset(rng.permutation(len(test))[: config.max_eval_samples])
-    return TextSplits(train, validation, test, class_names, source, test_split)
+        validation = validation.subset(np.sort(rng.permutation(len(validation))[: config.max_eval_samples]))
+        test = test.subset(np.sort(rng.permutation(len(test))[: config.max_eval_samples]))
+    return TextSplits(train, validation, test, class_names, source, test_split, held_out)
 
 
 def load_eval_split(config: DataConfig, split: str | None, class_names: list[str]) -> tuple[str, LabeledTexts]:
@@ -158,9 +272,9 @@ def load_eval_split(config: DataConfig, split: str | None, class_names: list[str
     ``split=None`` picks the test split as training did: ``test``, else ``validation``.
     """
     raw = load_raw(config)
-    split = split or default_test_split(raw)
-    if split not in raw:
-        raise UserError(f"the dataset has no split {split!r} (splits: {', '.join(raw.keys())})")
+    split = split or next((n for n in ("test", "validation") if n in raw), None)
+    if split is None or split not in raw:
+        raise UserError(f"the dataset has no split {split or 'test'!r} (splits: {', '.join(raw.keys())}); use --split")
     return split, _labeled(raw[split], config, class_names, split)
 
 

@@ -17,12 +17,19 @@ from tokenizers.trainers import WordLevelTrainer
 from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
 
+# Chinese and Japanese are written without spaces: each ideograph or kana is a token of its own
+# (as BERT's basic tokenizer splits Chinese characters), so that a clause is not one unseen "word".
+CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+# A CJK character; else a word (letters and digits, apostrophes inside words: "don't"); else one
+# punctuation mark. For text without CJK characters this is exactly words and punctuation.
+WORD_PATTERN = rf"[{CJK}]|[^\W{CJK}]+(?:'[^\W{CJK}]+)*|[^\w\s]"
+
 PAD, UNK = "[PAD]", "[UNK]"
 PAD_ID, UNK_ID = 0, 1
 
 
 def build_tokenizer(*, lowercase: bool = True, strip_html: bool = True, max_length: int | None = None) -> Tokenizer:
-    """An untrained WordLevel tokenizer: NFKC, HTML tags to spaces, lowercase, words and punctuation."""
+    """An untrained WordLevel tokenizer: NFKC, HTML tags to spaces, lowercase, words, CJK characters, punctuation."""
     steps = [normalizers.NFKC()]
     if strip_html:
         steps.append(normalizers.Replace(Regex(r"<[^>]{0,40}>"), " "))  # IMDB's <br /> and friends
@@ -30,9 +37,8 @@ def build_tokenizer(*, lowercase: bool = True, strip_html: bool = True, max_leng
         steps.append(normalizers.Lowercase())
     tokenizer = Tokenizer(WordLevel(unk_token=UNK))
     tokenizer.normalizer = normalizers.Sequence(steps)
-    # Words (letters, digits, apostrophes inside words: "don't") and each punctuation mark on its own.
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(r"\w+(?:'\w+)*|[^\w\s]"), behavior="isolated")]
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated")]
     )
     if max_length is not None:
         tokenizer.enable_truncation(max_length)
@@ -83,6 +89,32 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> lis
         encodings = tokenizer.encode_batch_fast(list(texts[start : start + chunk]), add_special_tokens=False)
         out.extend(np.asarray(e.ids, dtype=np.int32) if e.ids else empty for e in encodings)
     return out
+
+
+def tokenization_warnings(tokenizer: Tokenizer, ids: Sequence[np.ndarray], *, long_token: int = 16) -> list[str]:
+    """Signs that the tokenizer does not suit the text: few tokens per text, many long or unknown tokens.
+
+    Text with no spaces between words in a script this tokenizer does not split would come out as
+    one long "word" per clause: each seen once, so nearly all of them [UNK] or long and rare.
+    """
+    counts = np.bincount(np.concatenate(ids), minlength=tokenizer.get_vocab_size())  # (vocab,)
+    total = max(int(counts.sum()), 1)
+    lengths = np.array([len(tokenizer.id_to_token(i) or "") for i in range(len(counts))])
+    long_share = float(counts[lengths >= long_token].sum()) / total
+    unknown_share = float(counts[UNK_ID]) / total
+    per_text = total / max(len(ids), 1)
+    warnings = []
+    if long_share > 0.1:
+        example = tokenizer.id_to_token(int(np.argmax(np.where(lengths >= long_token, counts, -1))))
+        warnings.append(
+            f"{long_share:.0%} of training tokens are {long_token}+ characters long (e.g. {example!r}): "
+            "is the text written without spaces between words?"
+        )
+    if unknown_share > 0.3:
+        warnings.append(f"{unknown_share:.0%} of training tokens are [UNK]: most words are too rare for the vocabulary")
+    if per_text < 2:
+        warnings.append(f"only {per_text:.1f} tokens per training text on average")
+    return warnings
 
 
 def save_tokenizer(tokenizer: Tokenizer, path: str | Path) -> None:
