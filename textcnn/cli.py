@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .bench import DEFAULT_BENCH_CONFIGS, BenchOptions
-from .config import VECTOR_FORMATS, DataConfig, TrainConfig
+from .config import VECTOR_FORMATS, DataConfig, TrainConfig, load_config
 from .errors import UserError
 from .options import add_options, add_set_option, options_from
 from .text.vectors import Word2VecOptions
@@ -51,35 +51,45 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .inference import Run
 
+    overrides = [*args.set, *([f"data.path={args.data}"] if args.data else [])]
+    bad = next((o for o in overrides if not o.partition("=")[0].strip().startswith("data.")), None)
+    if bad is not None:
+        raise UserError(f"evaluate --set changes only the data section (data.KEY=VALUE), not {bad!r}")
     run = Run.load(args.run_dir, device=args.device)
-    print(json.dumps(run.evaluate(args.data, args.split, args.batch_size), indent=2))
+    data = load_config(run.path / "config.yaml", overrides).data
+    print(json.dumps(run.evaluate(data, args.split, args.batch_size), indent=2))
     return 0
 
 
-def _read_lines(source) -> list[str]:
-    return [line.rstrip("\r\n") for line in source]
-
-
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from . import prediction
     from .inference import Run
+    from .progress import progress_bar
 
     if args.text and args.file:
         raise UserError("give texts as arguments or --file, not both")
+    if args.top_k is not None and args.top_k < 1:
+        raise UserError(f"--top-k: {args.top_k} is not allowed; expected >= 1")
+    run = Run.load(args.run_dir, device=args.device)
     if args.text:
-        texts = list(args.text)
+        source = prediction.from_arguments(args.text)
     elif args.file:
-        path = Path(args.file)
-        if not path.is_file():
-            raise UserError(f"file not found: {path}")
-        # errors="replace": a stray non-UTF-8 byte becomes U+FFFD instead of failing the whole file.
-        with open(path, encoding="utf-8", errors="replace") as f:
-            texts = _read_lines(f)
+        source = prediction.from_file(args.file, args.text_column or run.config.data.text_column, args.id_column)
     else:
         sys.stdin.reconfigure(errors="replace")
-        texts = _read_lines(sys.stdin)
-    run = Run.load(args.run_dir, device=args.device)
-    for prediction in run.predict(texts, args.batch_size):
-        print(json.dumps(prediction))
+        source = prediction.from_lines(sys.stdin)
+    writer = prediction.Writer(args.output, run.class_names)
+    top_k = None if args.top_k is None else min(args.top_k, len(run.class_names))
+    bar = progress_bar(enabled=args.file is not None, total=source.total, desc="predict", unit="text")
+    try:
+        for chunk in prediction.chunked(source.items, args.chunk_size):  # written as computed: streams
+            ids, texts = zip(*chunk)
+            probs = run.predict_proba(texts, args.batch_size)
+            writer.write(prediction.records(ids, probs, run.class_names, top_k=top_k, all_classes=args.all))
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+        writer.close()
     return 0
 
 
@@ -192,6 +202,7 @@ def _add_evaluate_command(commands) -> None:
     )
     evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
     evaluate.add_argument("--data", metavar="PATH", help="dataset to score (default: the run's data.path)")
+    add_set_option(evaluate, "the run's data section (data.KEY only), e.g. --set data.text_column=review")
     evaluate.add_argument(
         "--split", metavar="NAME", help="split to score (default: the run's test split: 'test', else 'validation')"
     )
@@ -204,15 +215,32 @@ def _add_predict_command(commands) -> None:
     predict = commands.add_parser(
         "predict",
         help="label new texts with a trained run",
-        description="Label new texts with a trained run. Texts come from the arguments, else from --file (one "
-        'text per line), else from standard input (one per line). Prints one JSON object per text: {"label": ..., '
-        '"probability": ...}, the probability being that of the predicted label.',
+        description="Label new texts with a trained run. Texts come from the arguments, else from --file, else "
+        "from standard input (one per line). --file reads .csv, .tsv, .jsonl, .json and .parquet tables (the column "
+        "--text-column names) and any other file as plain lines. Prints one JSON object per text as soon as its "
+        'chunk is computed: {"id": ..., "label": ..., "probability": ...}, the id being the argument, line or row '
+        "number (or --id-column), the probability that of the predicted label. Options may come before or after "
+        "the texts.",
     )
     predict.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
     predict.add_argument("text", nargs="*", metavar="TEXT", help="texts to label (quote each one)")
-    predict.add_argument("--file", metavar="FILE", help="a UTF-8 text file with one text per line")
+    predict.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
+    predict.add_argument(
+        "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
+    )
+    predict.add_argument("--id-column", metavar="COLUMN", help="a table column to use as each result's id")
+    predict.add_argument("--top-k", type=int, metavar="K", help="also list the K most probable classes")
+    predict.add_argument("--all", action="store_true", help="also give every class's probability")
+    predict.add_argument("--output", metavar="FILE", help="write to a .jsonl or .csv file instead of standard output")
+    predict.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=4096,
+        help="texts read, predicted and written at a time (default: 4096)",
+    )
     _add_inference_options(predict)
     predict.set_defaults(func=_cmd_predict)
+    return predict
 
 
 def _add_bench_command(commands) -> None:
@@ -307,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_train_command(commands)
     _add_evaluate_command(commands)
-    _add_predict_command(commands)
+    # The predict parser is kept: main() parses its arguments intermixed (options after the texts).
+    parser.predict_parser = _add_predict_command(commands)
     _add_bench_command(commands)
     _add_vectors_command(commands)
     return parser
@@ -319,7 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Set before torch is imported (the commands import it lazily); an explicit setting wins.
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["predict"]:  # options may follow the texts: 'predict RUN "a text" --top-k 2'
+        args = parser.predict_parser.parse_intermixed_args(argv[1:])
+        args.command = "predict"
+    else:
+        args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
@@ -331,6 +365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away ('| head'): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from tokenizers import Tokenizer
 
-from .config import RunConfig, load_config
+from .config import DataConfig, RunConfig, load_config
 from .errors import ConfigError, RunFolderError
 from .models import TextModel, get_model
 from .pipeline import eval_batches
@@ -109,11 +109,19 @@ class Run:
         best = probs.argmax(axis=1)
         return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
 
-    def evaluate(self, data_path: str | None = None, split: str | None = None, batch_size: int | None = None) -> dict:
-        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split."""
+    def evaluate(
+        self, data: DataConfig | str | None = None, split: str | None = None, batch_size: int | None = None
+    ) -> dict:
+        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split.
+
+        ``data``: the run's data section (default), another ``DataConfig``, or just another path.
+        """
         from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-        data_config = self.config.data if data_path is None else dataclasses.replace(self.config.data, path=data_path)
+        if data is None or isinstance(data, str):
+            data_config = self.config.data if data is None else dataclasses.replace(self.config.data, path=data)
+        else:
+            data_config = data
         split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
         probs = self.predict_proba(data.texts, batch_size)
         predicted = probs.argmax(axis=1)

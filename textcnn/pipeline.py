@@ -324,9 +324,7 @@ def _record_splits(folder: RunFolder, splits: TextSplits) -> None:
     path = folder.path / "splits.json"
     if path.exists():
         if json.loads(path.read_text(encoding="utf-8")) != json.loads(json.dumps(record)):
-            raise UserError(
-                f"the data changed since {folder.path} started: its held-out rows differ from splits.json"
-            )
+            raise UserError(f"the data changed since {folder.path} started: its held-out rows differ from splits.json")
         return
     folder.write_text("splits.json", json.dumps(record) + "\n")
 
