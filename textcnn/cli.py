@@ -93,6 +93,18 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cv(args: argparse.Namespace) -> int:
+    from .cv import cross_validate
+    from .runs import default_run_dir
+
+    out = args.out or default_run_dir(f"cv-{Path(args.config).stem}")
+    summary = cross_validate(args.config, args.folds, out, args.set, progress=not args.no_progress)
+    print(json.dumps({"mean_accuracy": summary.mean_accuracy, "std_accuracy": summary.std_accuracy}))
+    print(summary.markdown())
+    print(f"saved {Path(out) / 'cv.json'}")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
@@ -243,6 +255,25 @@ def _add_predict_command(commands) -> None:
     return predict
 
 
+def _add_cv_command(commands) -> None:
+    """`textcnn cv`: stratified k-fold cross-validation."""
+    cv = commands.add_parser(
+        "cv",
+        help="k-fold cross-validation of a config (for data without a test split)",
+        description="Cut the training split into K stratified, seeded folds. Each fold in turn is the test split "
+        "of one run (a run folder OUT/fold-I); that run holds its validation split out of the other folds, so "
+        "neither training nor selection sees the fold it is scored on. Prints and saves (OUT/cv.json) the mean, "
+        "standard deviation and per-fold test accuracy, and a Markdown line. Run again with the same --out to "
+        "continue an interrupted CV: finished folds are read back, an unfinished one resumed.",
+    )
+    cv.add_argument("--config", required=True, metavar="FILE", help="YAML config, e.g. configs/textcnn_subj.yaml")
+    cv.add_argument("--folds", type=int, default=10, metavar="K", help="number of folds (default: 10, as Kim's)")
+    add_set_option(cv, "the config")
+    cv.add_argument("--out", metavar="DIR", help="folder for the fold runs and cv.json (default: runs/cv-CONFIG-...)")
+    cv.add_argument("--no-progress", action="store_true", help="no progress bars (per-fold lines still print)")
+    cv.set_defaults(func=_cmd_cv)
+
+
 def _add_bench_command(commands) -> None:
     """`textcnn bench`: train and time several configs side by side."""
     bench = commands.add_parser(
@@ -337,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_command(commands)
     # The predict parser is kept: main() parses its arguments intermixed (options after the texts).
     parser.predict_parser = _add_predict_command(commands)
+    _add_cv_command(commands)
     _add_bench_command(commands)
     _add_vectors_command(commands)
     return parser

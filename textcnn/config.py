@@ -42,6 +42,8 @@ class DataConfig:
     val_size: float = 0.1  # held-out fraction of train (when validation_split is None)
     test_size: float | None = None  # hold this fraction of train out as the test split (data without one)
     drop_unlabeled: bool = False  # leave out rows with a blank label (else they are an error)
+    folds: int | None = None  # with fold: test on fold `fold` of train cut into this many stratified folds (cv)
+    fold: int | None = None  # which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)
     max_length: int = 400  # tokens kept per text (the rest is cut)
     strip_html: bool = True  # replace HTML tags such as IMDB's <br /> with spaces
     lowercase: bool = True
@@ -57,6 +59,10 @@ class DataConfig:
             "a fraction between 0 and 1, or null",
         )
         _check(self.max_length >= 1, "data.max_length", self.max_length, ">= 1")
+        _check((self.folds is None) == (self.fold is None), "data.fold", self.fold, "set together with data.folds")
+        if self.folds is not None:
+            _check(self.folds >= 2, "data.folds", self.folds, ">= 2")
+            _check(0 <= self.fold < self.folds, "data.fold", self.fold, f"0 to {self.folds - 1} (data.folds - 1)")
         for key in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, key)
             _check(value is None or value >= 1, f"data.{key}", value, ">= 1 or null")

@@ -27,15 +27,12 @@ class JsonRecord:
 
     @classmethod
     def load(cls, path: str | Path):
+        """Read the file back, nested dataclasses included; keys of older versions are skipped."""
         try:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise RunFolderError(f"cannot read {path}: {error}") from None
-        names = {f.name for f in dataclasses.fields(cls)}
-        try:
-            return cls(**{k: v for k, v in values.items() if k in names})  # keys of older versions are skipped
-        except TypeError as error:  # a required key is missing
-            raise RunFolderError(f"{path} is not a {cls.__name__} file: {error}") from None
+            return from_dict(cls, values)
+        except (OSError, ValueError, TypeError, AttributeError) as error:  # unreadable, or a required key missing
+            raise RunFolderError(f"cannot read {path} as {cls.__name__}: {error}") from None
 
 
 @dataclass
@@ -223,13 +220,36 @@ class BenchReport(JsonRecord):
     models: dict[str, ModelBench]
     speedups: dict[str, Speedup]  # "<model>_vs_<slowest>"
 
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> BenchReport:
-        return from_dict(cls, values)
 
-    @classmethod
-    def load(cls, path: str | Path) -> BenchReport:
-        try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, AttributeError) as error:
-            raise RunFolderError(f"cannot read {path}: {error}") from None
+# ------------------------------------------------------------------------------------- cross-validation
+
+
+@dataclass
+class FoldResult:
+    fold: int  # 1-based
+    run: str  # the fold's run folder
+    test_accuracy: float  # on the fold, never seen in training or selection
+    val_accuracy: float  # on the validation part held out of the other folds
+    best_epoch: float
+    train_seconds: float
+
+
+@dataclass
+class CrossValidation(JsonRecord):
+    """``cv.json``: k-fold cross-validation of one config."""
+
+    config: str
+    data: str
+    folds: int
+    seed: int
+    mean_accuracy: float
+    std_accuracy: float  # sample standard deviation over the folds
+    per_fold: list[FoldResult]
+
+    def markdown(self) -> str:
+        """One Markdown line: mean +- std and every fold's accuracy."""
+        folds = ", ".join(f"{f.test_accuracy:.2%}" for f in self.per_fold)
+        return (
+            f"| {self.config} | {self.data} | {self.folds}-fold CV | {self.mean_accuracy:.2%} "
+            f"± {self.std_accuracy:.2%} | {folds} |"
+        )

@@ -205,10 +205,29 @@ def hold_out(
     return data.subset(np.sort(keep)), data.subset(np.sort(out))
 
 
+def k_fold(
+    data: LabeledTexts, folds: int, fold: int, seed: int, *, class_names: list[str]
+) -> tuple[LabeledTexts, LabeledTexts]:
+    """Fold ``fold`` of ``folds`` stratified, seeded folds held out: (the other folds, this fold), in row order."""
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = Counter(data.labels.tolist())
+    rarest = min(range(len(class_names)), key=lambda c: counts.get(c, 0))
+    if counts.get(rarest, 0) < folds:
+        raise UserError(
+            f"class {class_names[rarest]!r} has {counts.get(rarest, 0)} example(s), fewer than the {folds} folds; "
+            "every fold needs one of each class (use fewer folds, or remove the class)"
+        )
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    keep, out = list(splitter.split(np.zeros(len(data)), data.labels))[fold]
+    return data.subset(np.sort(keep)), data.subset(np.sort(out))
+
+
 def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     """Train / validation / test texts and labels as the config says.
 
-    Test: ``data.test_split`` if set; else a ``data.test_size`` fraction held out of train if set; else
+    Test: fold ``data.fold`` of ``data.folds`` stratified folds of train, when set (cross-validation);
+    else ``data.test_split`` if set; else a ``data.test_size`` fraction held out of train if set; else
     the dataset's ``test`` split, else its ``validation`` split. Validation: ``data.validation_split``
     if set, else a stratified ``data.val_size`` fraction held out of train. Held-out rows are listed
     in ``held_out`` (rows of the train split, counting from 0), so a run can record them.
@@ -226,7 +245,11 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     train = _labeled(train_raw, config, class_names, config.train_split)
     held_out: dict[str, dict] = {}
 
-    if config.test_split is not None or config.test_size is None:
+    if config.folds is not None:  # cross-validation: one stratified fold of train is the test split
+        train, test = k_fold(train, config.folds, config.fold, seed, class_names=class_names)
+        test_split = f"fold {config.fold + 1} of {config.folds} of {config.train_split!r}"
+        held_out["test"] = {"from": config.train_split, "rows": test.rows.tolist()}
+    elif config.test_split is not None or config.test_size is None:
         test_split = config.test_split or next((n for n in ("test", "validation") if n in raw), None)
         if test_split is None:
             raise UserError(
