@@ -6,7 +6,7 @@ from PIL import Image
 from textcnn.bench import BenchOptions, PeakMemory, markdown_table, run_bench, time_to_accuracy
 from textcnn.cli import main
 from textcnn.errors import RunFolderError
-from textcnn.results import BenchReport, Spread
+from textcnn.results import BenchReport, Spread, from_dict
 
 from .conftest import TINY_OVERRIDES
 
@@ -95,7 +95,7 @@ def test_run_bench_returns_the_report_it_writes(tiny_data, tmp_path):
     older = json.loads((out / "bench.json").read_text())
     older["retired_key"] = 1  # keys a later version dropped are skipped; a missing optional one takes its default
     del older["machine"]["gpu"]
-    assert BenchReport.from_dict(older) == report
+    assert from_dict(BenchReport, older) == report
 
 
 def test_bench_report_refuses_a_broken_file(tmp_path):
