@@ -1,74 +1,105 @@
-"""A classical baseline on a run config's data: TF-IDF over word 1-2 grams + logistic regression.
+"""A classical baseline on a run config's data: TF-IDF n-grams + logistic regression.
 
     HF_HUB_OFFLINE=1 python scripts/baselines.py --config configs/textcnn_imdb.yaml --set data.path=../shared/data/imdb
+    python scripts/baselines.py --config configs/textcnn_chnsenticorp.yaml --analyzer char --folds 5
 
-Uses the run config's splits (the same validation set held out of train), words cut as the run's
-tokenizer cuts them, and no truncation. The regularisation strength C is chosen on validation
-accuracy; the test split is scored once, with the chosen C. Prints one JSON line per C tried and a
-final one with the test accuracy.
+Uses the run config's splits (the same validation set held out of train), text cleaned as the run's
+tokenizer cleans it, and no truncation. ``--analyzer word``: word 1-2 grams, words cut as the run's
+tokenizer cuts them. ``--analyzer char``: character 1-3 grams, for text without spaces between words.
+The regularisation strength C is chosen on validation accuracy; the test split is scored once, with the
+chosen C. With ``--folds K`` it does so on each of the K folds that ``textcnn cv`` uses (the same test
+folds and validation parts) and reports their mean. Prints one JSON line per fold and a final summary.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 
 import numpy as np
 
 
-def main() -> None:
+def vectorizer_for(analyzer: str, data, min_df: int):
+    """TF-IDF over word 1-2 grams (the run's words) or character 1-3 grams (the run's cleaned text)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from textcnn.text.tokenizer import build_tokenizer
+    from textcnn.text.vectors import words_of
+
+    if analyzer == "char":
+        normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
+        return TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
+        )
+
+    def word_ngrams(text: str) -> list[str]:
+        (tokens,) = words_of([text], lowercase=data.lowercase, strip_html=data.strip_html)
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)
+
+
+def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> dict:
+    """Fit on train, choose C on validation, score the test split once."""
     from sklearn.linear_model import LogisticRegression
 
+    vectorizer = vectorizer_for(analyzer, data, min_df)
+    x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
+    x_val, x_test = vectorizer.transform(splits.validation.texts), vectorizer.transform(splits.test.texts)
+    best, tried = None, []
+    for c in cs:
+        model = LogisticRegression(C=c, max_iter=2000, solver="liblinear").fit(x_train, splits.train.labels)
+        val_accuracy = float(np.mean(model.predict(x_val) == splits.validation.labels))
+        tried.append({"C": c, "val_accuracy": round(val_accuracy, 4)})
+        if best is None or val_accuracy > best[0]:
+            best = (val_accuracy, c, model)
+    val_accuracy, c, model = best
+    return {
+        "tried": tried,
+        "features": x_train.shape[1],
+        "C": c,
+        "val_accuracy": round(val_accuracy, 4),
+        "test_accuracy": round(float(np.mean(model.predict(x_test) == splits.test.labels)), 5),
+        "test_split": splits.test_split,
+    }
+
+
+def main() -> None:
     from textcnn.config import load_config
+    from textcnn.cv import fold_config
+    from textcnn.options import add_set_option
     from textcnn.text.data import load_splits
-    from textcnn.text.vectors import words_of
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="a run config: its data section picks data and splits")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
+    add_set_option(parser)
+    parser.add_argument(
+        "--analyzer", choices=("word", "char"), default="word", help="word 1-2 grams or character 1-3 grams"
+    )
     parser.add_argument(
         "--C", type=float, nargs="+", default=[1.0, 4.0, 16.0, 64.0], help="inverse regularisation strengths to try"
     )
     parser.add_argument("--min-df", type=int, default=2, help="drop n-grams in fewer texts than this (default: 2)")
+    parser.add_argument("--folds", type=int, help="cross-validate on the K folds 'textcnn cv --folds K' uses")
     args = parser.parse_args()
 
     config = load_config(args.config, args.set)
     started = time.perf_counter()
-    splits = load_splits(config.data, config.seed)
-    data = config.data
-
-    def words(texts: list[str]) -> list[list[str]]:
-        return list(words_of(texts, lowercase=data.lowercase, strip_html=data.strip_html))
-
-    train, validation, test = words(splits.train.texts), words(splits.validation.texts), words(splits.test.texts)
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda tokens: tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])],
-        min_df=args.min_df,
-        sublinear_tf=True,
-    )
-    x_train = vectorizer.fit_transform(train)  # vocabulary and idf from the training texts only
-    x_val, x_test = vectorizer.transform(validation), vectorizer.transform(test)
-    best = None
-    for c in args.C:
-        model = LogisticRegression(C=c, max_iter=2000, solver="liblinear").fit(x_train, splits.train.labels)
-        val_accuracy = float(np.mean(model.predict(x_val) == splits.validation.labels))
-        print(json.dumps({"C": c, "val_accuracy": round(val_accuracy, 4)}), flush=True)
-        if best is None or val_accuracy > best[0]:
-            best = (val_accuracy, c, model)
-    val_accuracy, c, model = best
-    test_accuracy = float(np.mean(model.predict(x_test) == splits.test.labels))
-    result = {
-        "model": "tfidf-1-2gram-logreg",
-        "features": x_train.shape[1],
-        "C": c,
-        "val_accuracy": round(val_accuracy, 4),
-        "test_accuracy": round(test_accuracy, 5),
-        "test_split": splits.test_split,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    print(json.dumps(result))
+    configs = [config] if args.folds is None else [fold_config(config, args.folds, f) for f in range(args.folds)]
+    results = []
+    for fold, setup in enumerate(configs, start=1):
+        result = fit_and_score(load_splits(setup.data, setup.seed), setup.data, args.analyzer, args.C, args.min_df)
+        results.append(result)
+        print(json.dumps({"fold": fold, **result} if args.folds else result), flush=True)
+    name = f"tfidf-{'word-1-2' if args.analyzer == 'word' else 'char-1-3'}gram-logreg"
+    accuracies = [r["test_accuracy"] for r in results]
+    summary = {"model": name, "test_accuracy": round(statistics.mean(accuracies), 5)}
+    if args.folds:
+        summary.update(folds=args.folds, std=round(statistics.stdev(accuracies), 5))
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).parents[1]
@@ -61,11 +62,27 @@ def test_results_table_reads_run_folders(tiny_run, tmp_path):
 def test_baselines_choose_c_on_validation(tiny_data):
     argv = [sys.executable, str(ROOT / "scripts/baselines.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
     argv += ["--set", f"data.path={tiny_data}", "--C", "0.01", "10"]
-    rows = [
-        json.loads(line)
-        for line in subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    result, summary = (json.loads(line) for line in lines)
+    tried = result["tried"]
+    assert [r["C"] for r in tried] == [0.01, 10.0]
+    assert result["C"] == max(tried, key=lambda r: r["val_accuracy"])["C"]
+    assert result["test_accuracy"] > 0.8 and result["test_split"] == "test"  # the tiny cues are easy
+    assert summary["model"] == "tfidf-word-1-2gram-logreg" and summary["test_accuracy"] == result["test_accuracy"]
+
+
+def test_baselines_with_character_ngrams_on_the_folds_of_cv(tmp_path):
+    from .conftest import make_reviews
+
+    texts, labels = make_reviews(120, 5)
+    path = tmp_path / "one.csv"
+    path.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in zip(texts, labels)), encoding="utf-8")
+    argv = [sys.executable, str(ROOT / "scripts/baselines.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += ["--set", f"data.path={path}", "--analyzer", "char", "--folds", "3"]
+    lines = [
+        json.loads(x) for x in subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
     ]
-    tried, final = rows[:-1], rows[-1]
-    assert [r["C"] for r in tried] == [0.01, 10.0] and all("test_accuracy" not in r for r in tried)
-    assert final["C"] == max(tried, key=lambda r: r["val_accuracy"])["C"]
-    assert final["test_accuracy"] > 0.8 and final["test_split"] == "test"  # the tiny cues are easy
+    folds, summary = lines[:-1], lines[-1]
+    assert [f["fold"] for f in folds] == [1, 2, 3] and folds[0]["test_split"] == "fold 1 of 3 of 'train'"
+    assert summary["model"] == "tfidf-char-1-3gram-logreg" and summary["folds"] == 3
+    assert summary["test_accuracy"] == pytest.approx(sum(f["test_accuracy"] for f in folds) / 3, abs=1e-5)
