@@ -85,7 +85,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         for chunk in prediction.chunked(source.items, args.chunk_size):  # written as computed: streams
             ids, texts = zip(*chunk)
             probs = run.predict_proba(texts, args.batch_size)
-            writer.write(prediction.records(ids, probs, run.class_names, top_k=top_k, all_classes=args.all))
+            threshold = run.threshold if run.multi_label else None
+            writer.write(
+                prediction.records(ids, probs, run.class_names, top_k=top_k, all_classes=args.all, threshold=threshold)
+            )
             bar.update(len(chunk))
     finally:
         bar.close()

@@ -42,6 +42,7 @@ class DataConfig:
     val_size: float = 0.1  # held-out fraction of train (when validation_split is None)
     test_size: float | None = None  # hold this fraction of train out as the test split (data without one)
     drop_unlabeled: bool = False  # leave out rows with a blank label (else they are an error)
+    label_separator: str | None = None  # labels like "food|service" hold several: a multi-label run
     folds: int | None = None  # with fold: test on fold `fold` of train cut into this many stratified folds (cv)
     fold: int | None = None  # which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)
     max_length: int = 400  # tokens kept per text (the rest is cut)

@@ -20,6 +20,7 @@ from .models import TextModel, get_model
 from .pipeline import eval_batches
 from .results import RunMetrics
 from .runs import FINISHED, RunFolder
+from .scoring import multi_label_scores, single_label_scores
 from .text.data import load_eval_split
 from .text.tokenizer import encode, load_tokenizer
 from .training import predict_logits, resolve_device, resolve_precision
@@ -42,6 +43,8 @@ class Run:
     class_names: list[str]
     device: torch.device
     metrics: RunMetrics | None = None
+    multi_label: bool = False  # each text gets a set of labels: those whose probability reaches `threshold`
+    threshold: float = 0.5
 
     @classmethod
     def load(cls, run_dir: str | Path, device: str = "auto", *, warn: Callable[[str], None] = _warn) -> Run:
@@ -68,7 +71,10 @@ class Run:
         try:
             with safe_open(str(weights), "pt") as f:
                 state = {key: f.get_tensor(key) for key in f.keys()}
-                class_names = json.loads((f.metadata() or {})["class_names"])
+                metadata = f.metadata() or {}
+                class_names = json.loads(metadata["class_names"])
+                multi_label = metadata.get("task") == "multi-label"
+                threshold = float(metadata.get("threshold", 0.5))
         except (SafetensorError, OSError, KeyError, ValueError) as error:
             raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
         model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
@@ -86,11 +92,12 @@ class Run:
         device_ = resolve_device(device)
         model.to(device_).eval()
         metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
-        return cls(path, config, tokenizer, model, class_names, device_, metrics)
+        return cls(path, config, tokenizer, model, class_names, device_, metrics, multi_label, threshold)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
 
+        Single-label runs: a softmax, rows sum to 1. Multi-label runs: one sigmoid per label.
         ``batch_size``: most texts per model batch (default: the run's ``train.eval_batch_size``).
         """
         if not texts:
@@ -101,46 +108,54 @@ class Run:
         batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(self.model, batches, self.device, precision=precision)
-        return torch.softmax(logits, dim=1).numpy()
+        return (torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)).numpy()
 
     def predict(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict]:
-        """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability."""
+        """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability.
+
+        Multi-label runs: ``[{"labels": [names], "probabilities": {name: p, ...}}, ...]``.
+        """
         probs = self.predict_proba(texts, batch_size)
+        if self.multi_label:
+            return [self.label_set(p) for p in probs]
         best = probs.argmax(axis=1)
         return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
 
     def evaluate(
         self, data: DataConfig | str | None = None, split: str | None = None, batch_size: int | None = None
     ) -> dict:
-        """Accuracy, per-class precision / recall / F1 and the confusion matrix on one labelled split.
+        """Scores on one labelled split: accuracy, macro-F1, per-class precision / recall / F1 and the confusion
+        matrix (multi-label runs: micro- and macro-F1, exact match and per-label scores at the run's threshold).
 
-        ``data``: the run's data section (default), another ``DataConfig``, or just another path.
+        ``data``: the run's data section (default), another ``DataConfig``, or just another path. Without
+        ``split`` it is the run's test split; one the run held out of train (``data.test_size``, a CV fold)
+        is read back from the rows ``splits.json`` records.
         """
-        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-
         if data is None or isinstance(data, str):
             data_config = self.config.data if data is None else dataclasses.replace(self.config.data, path=data)
         else:
             data_config = data
-        split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
+        recorded = self.path / "splits.json"
+        held_out = json.loads(recorded.read_text(encoding="utf-8")).get("test") if recorded.is_file() else None
+        if split is None and held_out is not None and data_config.path == self.config.data.path:
+            split = held_out["from"]
+            _, data = load_eval_split(data_config, split, self.class_names)
+            rows = np.asarray(held_out["rows"], dtype=np.int64)
+            positions = np.searchsorted(data.rows, rows)  # row numbers -> positions (blank-label rows may be gone)
+            if positions.max(initial=-1) >= len(data) or not np.array_equal(data.rows[positions], rows):
+                raise RunFolderError(f"the data changed since {self.path} was trained: its test rows are not there")
+            data, split = data.subset(positions), f"test rows of {split!r}"
+        else:
+            split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
         probs = self.predict_proba(data.texts, batch_size)
-        predicted = probs.argmax(axis=1)
-        classes = list(range(len(self.class_names)))
-        precision, recall, f1, support = precision_recall_fscore_support(
-            data.labels, predicted, labels=classes, zero_division=0
-        )
+        head = {"run": str(self.path), "data": data_config.path, "split": split, "num_examples": len(data)}
+        if self.multi_label:
+            return {**head, **multi_label_scores(probs, data.labels, self.threshold, self.class_names)}
+        return {**head, **single_label_scores(probs, data.labels, self.class_names)}
+
+    def label_set(self, probs: np.ndarray) -> dict:
+        """One multi-label prediction: the labels at or above the threshold, and every label's probability."""
         return {
-            "run": str(self.path),
-            "data": data_config.path,
-            "split": split,
-            "num_examples": len(data),
-            "accuracy": float((predicted == data.labels).mean()),
-            "per_class": {
-                name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-                for name, p, r, f, s in zip(self.class_names, precision, recall, f1, support)
-            },
-            "confusion_matrix": {
-                "labels": self.class_names,
-                "rows_true_columns_predicted": confusion_matrix(data.labels, predicted, labels=classes).tolist(),
-            },
+            "labels": [n for n, p in zip(self.class_names, probs) if p >= self.threshold],
+            "probabilities": {n: round(float(p), 6) for n, p in zip(self.class_names, probs)},
         }

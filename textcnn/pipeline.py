@@ -30,6 +30,7 @@ from .errors import ConfigError, UserError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
 from .runs import FINISHED, INTERRUPTED, RunFolder, default_run_dir
+from .scoring import choose_threshold, multi_label_scores
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenization_warnings, tokenizer_from_config
@@ -38,6 +39,8 @@ from .training import (
     EpochRecord,
     FitResult,
     Interrupted,
+    MultiLabel,
+    SingleLabel,
     Trainer,
     predict_logits,
     seed_everything,
@@ -273,9 +276,11 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     model, splits = prepared.model, prepared.data.splits
     num_parameters = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    trainer = Trainer(config.train, progress=progress, log=log)
+    objective = MultiLabel() if splits.multi_label else SingleLabel()
+    trainer = Trainer(config.train, objective=objective, progress=progress, log=log)
     log(f"model: {config.model.name}, {num_parameters:,} parameters ({trainable:,} trainable) on {trainer.device}")
     metadata = {
+        "task": objective.name,
         "class_names": json.dumps(splits.class_names),
         "vocab_size": str(prepared.data.vocab_size),
         "textcnn": __version__,
@@ -292,6 +297,12 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     )
     if not result.history:  # stopped before the first validation point: nothing to keep
         raise Interrupted(result.signal or signal.SIGINT)
+    threshold = None
+    if splits.multi_label:  # the decision threshold: chosen on validation, never on test
+        val_logits = predict_logits(model, prepared.validation, trainer.device, precision=trainer.precision)
+        threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
+        metadata["threshold"] = str(threshold)
+        log(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
     # The model now holds the best point's weights; write them again, so that the folder holds exactly
     # what the test split scores even if a signal cut the last save short.
     folder.save_weights(_cpu_state(model), metadata)
@@ -299,7 +310,7 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
         model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
     )
     interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
-    metrics = _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by)
+    metrics = _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold)
     metrics.prep_seconds = prep_seconds
     metrics.total_seconds = time.perf_counter() - started
     metrics.save(folder.path / "metrics.json")
@@ -308,7 +319,9 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     folder.mark(INTERRUPTED if result.interrupted else FINISHED, interrupted_by)
     log(
         f"best epoch {result.best_epoch:g}: val acc {metrics.val_accuracy:.4f}, "
-        f"test acc ({splits.test_split}) {metrics.test_accuracy:.4f}; run saved to {folder.path}"
+        f"test acc ({splits.test_split}) {metrics.test_accuracy:.4f}"
+        + (f", micro-F1 {metrics.test_micro_f1:.4f} (exact match above)" if splits.multi_label else "")
+        + f"; run saved to {folder.path}"
         + (f" (interrupted: 'textcnn train --resume {folder.path}' continues it)" if result.interrupted else "")
     )
     return metrics
@@ -357,10 +370,6 @@ def seconds_per_epoch(history: list[EpochRecord]) -> list[float]:
     return [totals[e] for e in sorted(totals)]
 
 
-def accuracy(logits: torch.Tensor, labels: np.ndarray) -> float:
-    return float((logits.argmax(dim=1).numpy() == labels).mean())
-
-
 def _metrics(
     config: RunConfig,
     prepared: PreparedRun,
@@ -369,13 +378,24 @@ def _metrics(
     test_logits: torch.Tensor,
     run_info: dict,
     interrupted_by: str | None,
+    threshold: float | None,
 ) -> RunMetrics:
     splits, model = prepared.data.splits, prepared.model
     epoch_seconds = seconds_per_epoch(result.history)
+    extra: dict = {}
+    if splits.multi_label:
+        probs = torch.sigmoid(test_logits).numpy()
+        scores = multi_label_scores(probs, splits.test.labels, threshold, splits.class_names)
+        test_accuracy = scores["exact_match"]
+        extra = {"task": "multi-label", "threshold": threshold}
+        extra.update(test_micro_f1=scores["micro_f1"], test_macro_f1=scores["macro_f1"])
+    else:
+        test_accuracy = float((test_logits.argmax(dim=1).numpy() == splits.test.labels).mean())
     return RunMetrics(
+        **extra,
         model=config.model.name,
         val_accuracy=result.best_val_accuracy,
-        test_accuracy=accuracy(test_logits, splits.test.labels),
+        test_accuracy=test_accuracy,
         test_split=splits.test_split,
         validation_source=splits.validation_source,
         best_epoch=result.best_epoch,

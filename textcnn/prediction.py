@@ -77,9 +77,27 @@ def chunked(items: Iterable, size: int) -> Iterator[list]:
 
 
 def records(
-    ids: Sequence[str], probs: np.ndarray, class_names: Sequence[str], *, top_k: int | None, all_classes: bool
+    ids: Sequence[str],
+    probs: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    top_k: int | None,
+    all_classes: bool,
+    threshold: float | None = None,
 ) -> Iterator[dict]:
-    """One dict per text: id, label, its probability, and the top k or all class probabilities."""
+    """One dict per text: id, label, its probability, and the top k or all class probabilities.
+
+    Multi-label runs (``threshold`` set): id, the set of labels at or above the threshold, and every
+    label's probability.
+    """
+    if threshold is not None:
+        for row_id, p in zip(ids, probs):
+            yield {
+                "id": row_id,
+                "labels": [name for name, v in zip(class_names, p) if v >= threshold],
+                "probabilities": {name: round(float(v), 6) for name, v in zip(class_names, p)},
+            }
+        return
     order = np.argsort(-probs, axis=1, kind="stable")  # (N, C) classes by probability
     for row_id, p, ranked in zip(ids, probs, order):
         best = int(ranked[0])
@@ -116,7 +134,10 @@ class Writer:
             if self.format == ".jsonl":
                 self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
                 continue
-            row = {"id": record["id"], "label": record["label"], "probability": record["probability"]}
+            if "labels" in record:  # multi-label
+                row = {"id": record["id"], "labels": "|".join(record["labels"])}
+            else:
+                row = {"id": record["id"], "label": record["label"], "probability": record["probability"]}
             for i, item in enumerate(record.get("top_k", []), start=1):
                 row[f"label_{i}"], row[f"probability_{i}"] = item["label"], item["probability"]
             row.update({f"p_{k}": v for k, v in record.get("probabilities", {}).items()})

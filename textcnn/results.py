@@ -71,6 +71,10 @@ class RunMetrics(JsonRecord):
     textcnn: str
     interrupted_by: str | None = None  # SIGINT | SIGTERM (defaults: metrics.json files older than --resume lack them)
     resumed: int = 0  # how many times training continued with --resume
+    task: str = "single-label"  # or multi-label: then the accuracies are exact-match ratios
+    threshold: float | None = None  # multi-label: the decision threshold, chosen on validation micro-F1
+    test_micro_f1: float | None = None  # multi-label, at the threshold
+    test_macro_f1: float | None = None  # multi-label, at the threshold
     extra: dict[str, Any] = field(default_factory=dict)
 
 

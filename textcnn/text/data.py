@@ -36,7 +36,7 @@ FILE_BUILDERS: dict[str, tuple[str, dict]] = {
 @dataclass
 class LabeledTexts:
     texts: list[str]
-    labels: np.ndarray  # (N,) int64 class indices
+    labels: np.ndarray  # (N,) int64 class indices; multi-label: (N, C) int64 0/1, one column per label
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,) rows in the source split
 
     def __post_init__(self) -> None:
@@ -59,6 +59,7 @@ class TextSplits:
     validation_source: str  # e.g. "10% of 'train' held out (stratified, seed 0)" or "split 'validation'"
     test_split: str  # the split's name, or e.g. "20% of 'train'" when held out
     held_out: dict[str, dict] = field(default_factory=dict)  # {"test": {"from": "train", "rows": [...]}, ...}
+    multi_label: bool = False  # each text has a set of labels (labels are (N, C) 0/1)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -117,6 +118,24 @@ def label_name(value) -> str | None:
     return text or None
 
 
+def is_multi_label(split, config: DataConfig) -> bool:
+    """A label column of lists (JSON Lines arrays, Parquet lists), or ``data.label_separator`` set."""
+    feature = split.features.get(config.label_column)
+    return config.label_separator is not None or type(feature).__name__ in ("List", "LargeList", "Sequence")
+
+
+def label_set(value, separator: str | None) -> list[str] | None:
+    """A multi-label cell as label names; None when blank (null or empty text). An empty list is no labels."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [n for n in (label_name(v) for v in value) if n is not None]
+    text = str(value).strip()
+    if not text:
+        return None
+    return [part.strip() for part in text.split(separator)] if separator else [text]
+
+
 def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(str(int(r) + 1) for r in rows[:limit])
     return shown + (", ..." if len(rows) > limit else "")
@@ -127,7 +146,17 @@ def _labeled(split, config: DataConfig, class_names: list[str], split_name: str)
     _check_columns(split, config, split_name)
     texts = ["" if t is None else str(t) for t in split[config.text_column]]
     raw = split[config.label_column]
-    if class_names_of(split, config.label_column) is not None:  # a ClassLabel column holds class indices
+    if is_multi_label(split, config):
+        index = {name: i for i, name in enumerate(class_names)}
+        sets = [label_set(v, config.label_separator) for v in raw]
+        unknown = next((n for labels in sets if labels for n in labels if n not in index), None)
+        if unknown is not None:
+            raise UserError(f"split {split_name!r}: label {unknown!r} is not one of the labels {class_names}")
+        labels = np.zeros((len(sets), len(class_names)), dtype=np.int64)  # (N, C) multi-hot
+        for row, names in enumerate(sets):
+            labels[row, [index[n] for n in names or ()]] = 1
+        blank = np.array([names is None for names in sets], dtype=bool)
+    elif class_names_of(split, config.label_column) is not None:  # a ClassLabel column holds class indices
         labels = np.asarray([-1 if v is None else v for v in raw], dtype=np.int64)
         bad = labels[labels >= len(class_names)]
         if bad.size:
@@ -157,7 +186,11 @@ def _labeled(split, config: DataConfig, class_names: list[str], split_name: str)
 def _class_names(split, config: DataConfig, split_name: str) -> list[str]:
     """The classes: the ClassLabel's names, else the distinct non-blank labels of the training split, sorted."""
     names = class_names_of(split, config.label_column)
-    if names is None:
+    if names is None and is_multi_label(split, config):
+        _check_columns(split, config, split_name)
+        sets = [label_set(v, config.label_separator) for v in split[config.label_column]]
+        names = sorted({n for labels in sets if labels for n in labels})
+    elif names is None:
         _check_columns(split, config, split_name)
         values = [label_name(v) for v in split[config.label_column]]
         names = sorted({v for v in values if v is not None})
@@ -185,7 +218,8 @@ def hold_out(
     """
     from sklearn.model_selection import train_test_split
 
-    counts = Counter(data.labels.tolist())
+    multi_label = data.labels.ndim == 2  # label sets: no stratification (each row has several labels)
+    counts = Counter(data.labels.tolist()) if not multi_label else {c: 2 for c in range(len(class_names))}
     rarest = min(range(len(class_names)), key=lambda c: counts.get(c, 0))
     if counts.get(rarest, 0) < 2:
         raise UserError(
@@ -194,13 +228,13 @@ def hold_out(
         )
     held = math.ceil(fraction * len(data))
     kept = len(data) - held
-    if min(held, kept) < len(class_names):
+    if min(held, kept) < (1 if multi_label else len(class_names)):
         raise UserError(
             f"{key}: {fraction:g} of {len(data)} rows holds out {held} and keeps {kept}, but {what} needs at least "
             f"{len(class_names)} on each side (one per class); the dataset is too small for this split"
         )
     keep, out = train_test_split(
-        np.arange(len(data)), test_size=held, random_state=seed, stratify=data.labels, shuffle=True
+        np.arange(len(data)), test_size=held, random_state=seed, stratify=None if multi_label else data.labels
     )
     return data.subset(np.sort(keep)), data.subset(np.sort(out))
 
@@ -209,8 +243,11 @@ def k_fold(
     data: LabeledTexts, folds: int, fold: int, seed: int, *, class_names: list[str]
 ) -> tuple[LabeledTexts, LabeledTexts]:
     """Fold ``fold`` of ``folds`` stratified, seeded folds held out: (the other folds, this fold), in row order."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedKFold
 
+    if data.labels.ndim == 2:  # label sets: plain shuffled folds
+        keep, out = list(KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(data))))[fold]
+        return data.subset(np.sort(keep)), data.subset(np.sort(out))
     counts = Counter(data.labels.tolist())
     rarest = min(range(len(class_names)), key=lambda c: counts.get(c, 0))
     if counts.get(rarest, 0) < folds:
@@ -286,7 +323,10 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     if config.max_eval_samples is not None:
         validation = validation.subset(np.sort(rng.permutation(len(validation))[: config.max_eval_samples]))
         test = test.subset(np.sort(rng.permutation(len(test))[: config.max_eval_samples]))
-    return TextSplits(train, validation, test, class_names, source, test_split, held_out)
+    multi_label = is_multi_label(train_raw, config)
+    if multi_label:
+        source = source.replace("stratified", "random")
+    return TextSplits(train, validation, test, class_names, source, test_split, held_out, multi_label)
 
 
 def load_eval_split(config: DataConfig, split: str | None, class_names: list[str]) -> tuple[str, LabeledTexts]:

@@ -3,6 +3,7 @@
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
+from .objectives import MultiLabel, Objective, SingleLabel
 from .signals import Interrupted, signal_of, stop_on_signals
 from .tensor_batches import TensorBatch, TensorBatches
 from .trainer import (
@@ -23,7 +24,10 @@ __all__ = [
     "EpochRecord",
     "FitResult",
     "Interrupted",
+    "MultiLabel",
+    "Objective",
     "ParameterGroup",
+    "SingleLabel",
     "TensorBatch",
     "TensorBatches",
     "Trainable",

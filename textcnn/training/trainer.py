@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..config import TrainConfig
@@ -26,6 +25,7 @@ from ..errors import ConfigError
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
+from .objectives import Objective, SingleLabel
 from .signals import signal_of
 
 STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
@@ -153,8 +153,9 @@ def forward_all(
     logits[index] = torch.cat([x for x, _, _ in parts])
     if parts[0][1] is None:
         return logits, None
-    labels = torch.empty(len(index), dtype=torch.int64)
-    labels[index] = torch.cat([y.cpu() for _, y, _ in parts])
+    values = torch.cat([y.cpu() for _, y, _ in parts])  # (N,) classes, or (N, C) label sets
+    labels = torch.empty_like(values)
+    labels[index] = values
     return logits, labels
 
 
@@ -200,10 +201,9 @@ class _Running:
         self._correct: torch.Tensor | int = 0
         self.seen, self.seconds = 0, 0.0
 
-    def add(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
-        n = labels.shape[0]
+    def add(self, loss: torch.Tensor, correct: torch.Tensor, n: int) -> None:
         self._loss = self._loss + loss.detach().float() * n
-        self._correct = self._correct + (logits.argmax(dim=1) == labels).sum()
+        self._correct = self._correct + correct
         self.seen += n
 
     @property
@@ -221,8 +221,16 @@ Model = nn.Module  # an nn.Module that is also Trainable
 class Trainer:
     """Fit a model on training batches, select the point with the best validation accuracy."""
 
-    def __init__(self, config: TrainConfig, *, progress: bool = True, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        objective: Objective | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] = print,
+    ) -> None:
         self.config = config
+        self.objective = objective or SingleLabel()  # the objective's loss and "correct" are all the trainer uses
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
         self.progress = progress
@@ -232,12 +240,12 @@ class Trainer:
         torch.backends.mkldnn.deterministic = config.deterministic
 
     def evaluate(self, model: Model, batches: Iterable[Batch]) -> tuple[float, float]:
-        """(mean loss, accuracy) over labelled ``batches``."""
+        """(mean loss, accuracy) over labelled ``batches`` (for multi-label: exact-match accuracy)."""
         logits, labels = forward_all(
             model, batches, self.device, precision=self.precision, progress=self.progress, desc="validate"
         )
-        loss = F.cross_entropy(logits, labels).item()
-        return loss, (logits.argmax(dim=1) == labels).float().mean().item()
+        loss = self.objective.loss(logits, labels).item()
+        return loss, self.objective.correct(logits, labels).item() / len(labels)
 
     def fit(
         self,
@@ -285,7 +293,7 @@ class Trainer:
                 for step, batch in enumerate(bar, start=start + 1):
                     batch = batch.to(self.device)
                     loss, logits = self.train_step(model, batch)
-                    running.add(loss, logits, batch.labels)
+                    running.add(loss, self.objective.correct(logits, batch.labels), len(batch.labels))
                     if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
                         bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
                     if step not in eval_steps:
@@ -346,7 +354,7 @@ class Trainer:
         """One optimiser step on ``batch`` (already on the device); returns (loss, logits)."""
         with autocast(self.device, self.precision):
             logits = model(*batch.inputs)
-        loss = F.cross_entropy(logits.float(), batch.labels)
+        loss = self.objective.loss(logits, batch.labels)
         for optimizer in self._optimizers:
             optimizer.zero_grad(set_to_none=True)
         loss.backward()
