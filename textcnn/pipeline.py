@@ -139,6 +139,8 @@ class PreparedData:
 def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: Log = print) -> PreparedData:
     """Load the splits, train the tokenizer on train (unless one is given) and encode every split."""
     splits = load_splits(config.data, config.seed)
+    for name, count in splits.dropped_unlabeled.items():
+        log(f"data: left out {count:,} rows of split {name!r} with no label (data.drop_unlabeled)")
     log(
         f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
         f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"

@@ -148,6 +148,7 @@ def test_blank_labels_are_an_error_or_dropped(tmp_path):
     splits = load_splits(DataConfig(path=path, test_size=0.25, drop_unlabeled=True))
     assert splits.class_names == ["0", "1"]  # integer labels read as 0.0 / 1.0 around the blanks: still 0 and 1
     assert len(splits.train) + len(splits.validation) + len(splits.test) == 38
+    assert splits.dropped_unlabeled == {"train": 2}
 
 
 def test_a_class_too_small_to_split(tmp_path):

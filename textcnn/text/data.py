@@ -38,6 +38,7 @@ class LabeledTexts:
     texts: list[str]
     labels: np.ndarray  # (N,) int64 class indices; multi-label: (N, C) int64 0/1, one column per label
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (N,) rows in the source split
+    dropped: int = 0  # rows of the source split left out for a blank label (data.drop_unlabeled)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.texts):
@@ -60,6 +61,7 @@ class TextSplits:
     test_split: str  # the split's name, or e.g. "20% of 'train'" when held out
     held_out: dict[str, dict] = field(default_factory=dict)  # {"test": {"from": "train", "rows": [...]}, ...}
     multi_label: bool = False  # each text has a set of labels (labels are (N, C) 0/1)
+    dropped_unlabeled: dict[str, int] = field(default_factory=dict)  # rows left out per split (drop_unlabeled)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -180,6 +182,7 @@ def _labeled(split, config: DataConfig, class_names: list[str], split_name: str)
                 "or set data.drop_unlabeled: true to leave them out"
             )
         data = data.subset(np.flatnonzero(~blank))
+        data.dropped = len(rows)
     return data
 
 
@@ -281,6 +284,7 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     class_names = _class_names(train_raw, config, config.train_split)
     train = _labeled(train_raw, config, class_names, config.train_split)
     held_out: dict[str, dict] = {}
+    dropped = {config.train_split: train.dropped}
 
     if config.folds is not None:  # cross-validation: one stratified fold of train is the test split
         train, test = k_fold(train, config.folds, config.fold, seed, class_names=class_names)
@@ -296,6 +300,7 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
         if test_split == config.train_split:
             raise UserError("data.test_split must differ from data.train_split")
         test = _labeled(need(test_split, "data.test_split"), config, class_names, test_split)
+        dropped[test_split] = test.dropped
     else:
         train, test = hold_out(
             train, config.test_size, seed, key="data.test_size", what="a held-out test split", class_names=class_names
@@ -309,6 +314,7 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
         validation = _labeled(
             need(config.validation_split, "data.validation_split"), config, class_names, config.validation_split
         )
+        dropped[config.validation_split] = validation.dropped
         source = f"split {config.validation_split!r}"
     else:
         train, validation = hold_out(
@@ -326,7 +332,8 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     multi_label = is_multi_label(train_raw, config)
     if multi_label:
         source = source.replace("stratified", "random")
-    return TextSplits(train, validation, test, class_names, source, test_split, held_out, multi_label)
+    dropped = {name: n for name, n in dropped.items() if n}
+    return TextSplits(train, validation, test, class_names, source, test_split, held_out, multi_label, dropped)
 
 
 def load_eval_split(config: DataConfig, split: str | None, class_names: list[str]) -> tuple[str, LabeledTexts]:
