@@ -6,8 +6,9 @@
 Uses the run config's splits (the same validation set held out of train), text cleaned as the run's
 tokenizer cleans it, and no truncation. ``--analyzer word``: word 1-2 grams, words cut as the run's
 tokenizer cuts them. ``--analyzer char``: character 1-3 grams, for text without spaces between words.
-The regularisation strength C is chosen on validation accuracy; the test split is scored once, with the
-chosen C. With ``--folds K`` it does so on each of the K folds that ``textcnn cv`` uses (the same test
+Several classes: a multinomial model; label sets: one-vs-rest, scored by micro-F1. The regularisation
+strength C is chosen on validation accuracy (micro-F1 for label sets); the test split is scored once,
+with the chosen C. With ``--folds K`` it does so on each of the K folds that ``textcnn cv`` uses (the same test
 folds and validation parts) and reports their mean. Prints one JSON line per fold and a final summary.
 """
 
@@ -41,17 +42,33 @@ def vectorizer_for(analyzer: str, data, min_df: int):
     return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)
 
 
+def score(model, x, labels: np.ndarray) -> float:
+    """Accuracy; for label sets (``labels`` (N, C)) micro-F1 at the classifiers' own 0.5 threshold."""
+    from sklearn.metrics import f1_score
+
+    predicted = model.predict(x)
+    if labels.ndim == 2:
+        return float(f1_score(labels, predicted, average="micro", zero_division=0))
+    return float(np.mean(predicted == labels))
+
+
 def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> dict:
-    """Fit on train, choose C on validation, score the test split once."""
+    """Fit on train, choose C on validation, score the test split once (multi-label: micro-F1)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
 
     vectorizer = vectorizer_for(analyzer, data, min_df)
     x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
     x_val, x_test = vectorizer.transform(splits.validation.texts), vectorizer.transform(splits.test.texts)
     best, tried = None, []
     for c in cs:
-        model = LogisticRegression(C=c, max_iter=2000, solver="liblinear").fit(x_train, splits.train.labels)
-        val_accuracy = float(np.mean(model.predict(x_val) == splits.validation.labels))
+        # liblinear is fast for two classes but does not do more; lbfgs fits a multinomial model.
+        solver = "liblinear" if len(splits.class_names) == 2 or splits.multi_label else "lbfgs"
+        model = LogisticRegression(C=c, max_iter=2000, solver=solver)
+        if splits.multi_label:  # one binary classifier per label, as the multi-label TextCNN has one sigmoid each
+            model = OneVsRestClassifier(model)
+        model.fit(x_train, splits.train.labels)
+        val_accuracy = score(model, x_val, splits.validation.labels)
         tried.append({"C": c, "val_accuracy": round(val_accuracy, 4)})
         if best is None or val_accuracy > best[0]:
             best = (val_accuracy, c, model)
@@ -61,7 +78,7 @@ def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> 
         "features": x_train.shape[1],
         "C": c,
         "val_accuracy": round(val_accuracy, 4),
-        "test_accuracy": round(float(np.mean(model.predict(x_test) == splits.test.labels)), 5),
+        "test_accuracy": round(score(model, x_test, splits.test.labels), 5),
         "test_split": splits.test_split,
     }
 
