@@ -207,3 +207,11 @@ def test_a_tiny_chinese_dataset_is_learned(tmp_path):
     metrics = train_run(config, tmp_path / "run", progress=False, log=lambda _: None)
     assert metrics.test_split == "25% of 'train'" and metrics.num_test == 100
     assert metrics.test_accuracy >= 0.9
+
+
+def test_a_bpe_run_trains_and_predicts(tiny_data, tmp_path):
+    config = load_config(None, [f"data.path={tiny_data}", "tokenizer.kind=bpe", "model.num_filters=8", *TINY_OVERRIDES])
+    metrics = train_run(config, tmp_path / "bpe", progress=False, log=lambda _: None)
+    assert metrics.test_accuracy > 0.8
+    run = Run.load(tmp_path / "bpe", device="cpu")
+    assert [p["label"] for p in run.predict(["superbly brilliant", "awfully dull"])] == ["pos", "neg"]

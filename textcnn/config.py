@@ -71,14 +71,17 @@ class DataConfig:
 
 @dataclass
 class TokenizerConfig:
+    kind: str = "word"  # word | bpe | wordpiece | unigram (subwords: learned on the training split)
     vocab_size: int = 30000  # including the [PAD] and [UNK] tokens
-    min_frequency: int = 2  # a word seen fewer times in train becomes [UNK]
+    min_frequency: int = 2  # a word (word, bpe, wordpiece) seen fewer times in train becomes [UNK]
 
     def __post_init__(self) -> None:
+        _check(self.kind in TOKENIZER_KINDS, "tokenizer.kind", self.kind, f"one of {TOKENIZER_KINDS}")
         _check(self.vocab_size >= 3, "tokenizer.vocab_size", self.vocab_size, ">= 3")
         _check(self.min_frequency >= 1, "tokenizer.min_frequency", self.min_frequency, ">= 1")
 
 
+TOKENIZER_KINDS = ("word", "bpe", "wordpiece", "unigram")
 OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine")
 
@@ -259,6 +262,13 @@ class RunConfig:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     model: ModelConfig = field(default_factory=TextCNNConfig)  # a subclass, chosen by model.name
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        if self.model.pretrained and self.tokenizer.kind != "word":
+            raise ConfigError(
+                f"tokenizer.kind: {self.tokenizer.kind!r} cuts words into subwords, but embedding_mode "
+                f"{self.model.embedding_mode!r} reads vectors of whole words; use tokenizer.kind: word"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -87,3 +87,24 @@ def test_degenerate_tokenization_is_flagged():
     assert any("characters long" in w for w in tokenization_warnings(tok, encode(tok, texts)))
     english = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
     assert tokenization_warnings(english, encode(english, CORPUS)) == []
+
+
+@pytest.mark.parametrize("kind", ["bpe", "wordpiece", "unigram"])
+def test_subword_tokenizers_cover_unseen_words(kind):
+    texts = ["the unbelievably wonderful film was unforgettable", "an unwatchable, unbearable mess"] * 20
+    tok = train_tokenizer(texts, vocab_size=80, min_frequency=1, kind=kind)
+    assert tok.token_to_id("[PAD]") == PAD_ID and tok.token_to_id("[UNK]") == UNK_ID
+    pieces = tok.encode("unwonderful").tokens
+    assert len(pieces) >= 2 and "[UNK]" not in pieces  # an unseen word, cut into pieces it has seen
+    word = train_tokenizer(texts, vocab_size=80, min_frequency=1)
+    assert word.encode("unwonderful").tokens == ["[UNK]"]
+
+
+def test_subwords_and_word_vectors_do_not_mix():
+    from textcnn.config import load_config
+    from textcnn.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="tokenizer.kind: 'bpe' cuts words into subwords, but embedding_mode"):
+        load_config(None, ["tokenizer.kind=bpe", "model.embedding_mode=static", "model.vectors=v.bin"])
+    with pytest.raises(ConfigError, match="tokenizer.kind: 'chars' is not allowed"):
+        load_config(None, ["tokenizer.kind=chars"])

@@ -1,4 +1,5 @@
-"""A word-level tokenizer (Hugging Face ``tokenizers``) trained on the training split only.
+"""The tokenizer (Hugging Face ``tokenizers``), trained on the training split only: words by default,
+or subwords (BPE, WordPiece, Unigram) learned from them.
 
 Cleaning, lowercasing and truncation live inside the tokenizer, so ``tokenizer.json`` alone turns
 raw text into the ids a trained model expects.
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
-from tokenizers.models import WordLevel
-from tokenizers.trainers import WordLevelTrainer
+from tokenizers.models import BPE, Unigram, WordLevel, WordPiece
+from tokenizers.trainers import BpeTrainer, UnigramTrainer, WordLevelTrainer, WordPieceTrainer
 
 from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
@@ -28,14 +29,38 @@ PAD, UNK = "[PAD]", "[UNK]"
 PAD_ID, UNK_ID = 0, 1
 
 
-def build_tokenizer(*, lowercase: bool = True, strip_html: bool = True, max_length: int | None = None) -> Tokenizer:
-    """An untrained WordLevel tokenizer: NFKC, HTML tags to spaces, lowercase, words, CJK characters, punctuation."""
+def _model(kind: str):
+    """The untrained vocabulary model of each tokenizer.kind."""
+    return {
+        "word": lambda: WordLevel(unk_token=UNK),
+        "bpe": lambda: BPE(unk_token=UNK),
+        "wordpiece": lambda: WordPiece(unk_token=UNK),
+        "unigram": lambda: Unigram(),
+    }[kind]()
+
+
+def _trainer(kind: str, vocab_size: int, min_frequency: int):
+    """Its trainer: [PAD] and [UNK] first (ids 0 and 1), then the vocabulary learned from the training text."""
+    common = {"vocab_size": vocab_size, "special_tokens": [PAD, UNK], "show_progress": False}
+    if kind == "unigram":  # no minimum frequency: Unigram prunes by likelihood
+        return UnigramTrainer(unk_token=UNK, **common)
+    trainer = {"word": WordLevelTrainer, "bpe": BpeTrainer, "wordpiece": WordPieceTrainer}[kind]
+    return trainer(min_frequency=min_frequency, **common)
+
+
+def build_tokenizer(
+    *, kind: str = "word", lowercase: bool = True, strip_html: bool = True, max_length: int | None = None
+) -> Tokenizer:
+    """An untrained tokenizer: NFKC, HTML tags to spaces, lowercase, words, CJK characters, punctuation.
+
+    ``kind`` word keeps each word whole; bpe, wordpiece and unigram cut words into learned subwords.
+    """
     steps = [normalizers.NFKC()]
     if strip_html:
         steps.append(normalizers.Replace(Regex(r"<[^>]{0,40}>"), " "))  # IMDB's <br /> and friends
     if lowercase:
         steps.append(normalizers.Lowercase())
-    tokenizer = Tokenizer(WordLevel(unk_token=UNK))
+    tokenizer = Tokenizer(_model(kind))
     tokenizer.normalizer = normalizers.Sequence(steps)
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated")]
@@ -50,16 +75,14 @@ def train_tokenizer(
     *,
     vocab_size: int,
     min_frequency: int,
+    kind: str = "word",
     lowercase: bool = True,
     strip_html: bool = True,
     max_length: int | None = None,
 ) -> Tokenizer:
-    """Learn the vocabulary from ``texts`` (the training split): the most frequent words, [PAD]=0, [UNK]=1."""
-    tokenizer = build_tokenizer(lowercase=lowercase, strip_html=strip_html, max_length=max_length)
-    trainer = WordLevelTrainer(
-        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=[PAD, UNK], show_progress=False
-    )
-    tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
+    """Learn the vocabulary from ``texts`` (the training split): [PAD]=0, [UNK]=1, then words or subwords."""
+    tokenizer = build_tokenizer(kind=kind, lowercase=lowercase, strip_html=strip_html, max_length=max_length)
+    tokenizer.train_from_iterator(texts, trainer=_trainer(kind, vocab_size, min_frequency), length=len(texts))
     return tokenizer
 
 
@@ -69,6 +92,7 @@ def tokenizer_from_config(texts: Sequence[str], data: DataConfig, tokenizer: Tok
         texts,
         vocab_size=tokenizer.vocab_size,
         min_frequency=tokenizer.min_frequency,
+        kind=tokenizer.kind,
         lowercase=data.lowercase,
         strip_html=data.strip_html,
         max_length=data.max_length,
