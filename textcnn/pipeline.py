@@ -299,26 +299,11 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     )
     if not result.history:  # stopped before the first validation point: nothing to keep
         raise Interrupted(result.signal or signal.SIGINT)
-    threshold = None
-    if splits.multi_label:  # the decision threshold: chosen on validation, never on test
-        val_logits = predict_logits(model, prepared.validation, trainer.device, precision=trainer.precision)
-        threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
-        metadata["threshold"] = str(threshold)
-        log(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
-    # The model now holds the best point's weights; write them again, so that the folder holds exactly
-    # what the test split scores even if a signal cut the last save short.
-    folder.save_weights(_cpu_state(model), metadata)
-    test_logits = predict_logits(
-        model, prepared.test, trainer.device, precision=trainer.precision, progress=progress, desc="test"
-    )
-    interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
-    metrics = _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold)
+    metrics = _finish(folder, config, prepared, trainer, result, metadata, run_info)
     metrics.prep_seconds = prep_seconds
     metrics.total_seconds = time.perf_counter() - started
     metrics.save(folder.path / "metrics.json")
-    folder.write_text("history.csv", history_csv(result.history))
-    _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
-    folder.mark(INTERRUPTED if result.interrupted else FINISHED, interrupted_by)
+    folder.mark(INTERRUPTED if result.interrupted else FINISHED, metrics.interrupted_by)
     log(
         f"best epoch {result.best_epoch:g}: val acc {metrics.val_accuracy:.4f}, "
         f"test acc ({splits.test_split}) {metrics.test_accuracy:.4f}"
@@ -327,6 +312,35 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
         + (f" (interrupted: 'textcnn train --resume {folder.path}' continues it)" if result.interrupted else "")
     )
     return metrics
+
+
+def _finish(
+    folder: RunFolder,
+    config: RunConfig,
+    prepared: PreparedRun,
+    trainer: Trainer,
+    result: FitResult,
+    metadata: dict[str, str],
+    run_info: dict,
+) -> RunMetrics:
+    """After training: the multi-label threshold, the final weights, the test score, history and curves."""
+    model, splits, objective = prepared.model, prepared.data.splits, trainer.objective
+    threshold = None
+    if splits.multi_label:  # the decision threshold: chosen on validation, never on test
+        val_logits = predict_logits(model, prepared.validation, trainer.device, precision=trainer.precision)
+        threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
+        metadata["threshold"] = str(threshold)
+        trainer.log(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
+    # The model now holds the best point's weights; write them again, so that the folder holds exactly
+    # what the test split scores even if a signal cut the last save short.
+    folder.save_weights(_cpu_state(model), metadata)
+    test_logits = predict_logits(
+        model, prepared.test, trainer.device, precision=trainer.precision, progress=trainer.progress, desc="test"
+    )
+    interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
+    folder.write_text("history.csv", history_csv(result.history))
+    _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
+    return _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold)
 
 
 def _record_splits(folder: RunFolder, splits: TextSplits) -> None:
