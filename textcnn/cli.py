@@ -15,7 +15,7 @@ from . import __version__
 from .bench import DEFAULT_BENCH_CONFIGS, BenchOptions
 from .config import VECTOR_FORMATS, DataConfig, TrainConfig, load_config
 from .errors import UserError
-from .options import add_options, add_set_option, options_from
+from .options import add_options, add_progress_option, add_set_option, options_from
 from .text.vectors import Word2VecOptions
 
 
@@ -203,7 +203,7 @@ def _add_train_command(commands) -> None:
         help="continue an unfinished run (interrupted or killed) from its last checkpoint, with its own config; "
         "--set may change only train.epochs and train.patience",
     )
-    train.add_argument("--no-progress", action="store_true", help="no progress bars (per-epoch lines still print)")
+    add_progress_option(train, " (per-epoch lines still print)")
     train.set_defaults(func=_cmd_train)
 
 
@@ -273,7 +273,7 @@ def _add_cv_command(commands) -> None:
     cv.add_argument("--folds", type=int, default=10, metavar="K", help="number of folds (default: 10, as Kim's)")
     add_set_option(cv, "the config")
     cv.add_argument("--out", metavar="DIR", help="folder for the fold runs and cv.json (default: runs/cv-CONFIG-...)")
-    cv.add_argument("--no-progress", action="store_true", help="no progress bars (per-fold lines still print)")
+    add_progress_option(cv, " (per-fold lines still print)")
     cv.set_defaults(func=_cmd_cv)
 
 
@@ -299,7 +299,7 @@ def _add_bench_command(commands) -> None:
         "--out", default="runs/bench", metavar="DIR", help="folder for the results (default: runs/bench)"
     )
     add_options(bench, BenchOptions)
-    bench.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_option(bench)
     bench.set_defaults(func=_cmd_bench)
 
 
@@ -354,7 +354,7 @@ def _add_vectors_command(commands) -> None:
     vectors.add_argument(
         "--keep-html", action="store_true", help="keep HTML tags (only for runs whose data.strip_html is false)"
     )
-    vectors.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_option(vectors)
     vectors.set_defaults(func=_cmd_vectors)
 
 

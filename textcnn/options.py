@@ -76,3 +76,8 @@ def add_set_option(parser: argparse.ArgumentParser, applies_to: str = "the confi
         help=f"override a value of {applies_to} by its dotted key, e.g. --set data.path=../shared/data/imdb "
         "--set train.epochs=3 (repeatable; values are parsed as YAML)",
     )
+
+
+def add_progress_option(parser: argparse.ArgumentParser, still: str = "") -> None:
+    """``--no-progress``. Bars also stay off by themselves when stderr is not a terminal."""
+    parser.add_argument("--no-progress", action="store_true", help=f"no progress bars{still}")
