@@ -1,4 +1,4 @@
-"""The ``textcnn`` command line: ``train``, ``evaluate`` and ``predict``."""
+"""The ``textcnn`` command line: ``train``, ``cv``, ``evaluate``, ``predict``, ``bench`` and ``vectors``."""
 
 from __future__ import annotations
 
@@ -361,8 +361,9 @@ def _add_vectors_command(commands) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="textcnn",
-        description="Convolutional networks for text: train, evaluate and predict with a Kim-style TextCNN "
-        "or an LSTM baseline. Run 'textcnn COMMAND --help' for each command's options.",
+        description="Convolutional networks for text: train (and resume), cross-validate, evaluate and predict "
+        "with a Kim-style TextCNN or an LSTM baseline, on a hub dataset, a folder of split files or one file; "
+        "bench them side by side; train word vectors. Run 'textcnn COMMAND --help' for each command's options.",
     )
     parser.add_argument("--version", action="version", version=f"textcnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
