@@ -221,6 +221,8 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
     out.mkdir(parents=True, exist_ok=True)
 
     data = prepare_data(first, log=log)  # one split, tokenizer and encoding for every model
+    if data.splits.multi_label:
+        raise UserError("bench times single-label classifiers; this data has label sets (use textcnn train)")
     train_ids, val_ids, train_tokens = data.train_ids, data.validation_ids, data.train_tokens
     splits = data.splits
     log(f"bench: {len(train_ids)} training texts ({train_tokens:,} tokens), {len(val_ids)} validation texts")

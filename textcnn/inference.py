@@ -20,7 +20,7 @@ from .models import TextModel, get_model
 from .pipeline import eval_batches
 from .results import RunMetrics
 from .runs import FINISHED, RunFolder
-from .scoring import multi_label_scores, single_label_scores
+from .scoring import label_set, multi_label_scores, single_label_scores
 from .text.data import load_eval_split
 from .text.tokenizer import encode, load_tokenizer
 from .training import predict_logits, resolve_device, resolve_precision
@@ -117,7 +117,7 @@ class Run:
         """
         probs = self.predict_proba(texts, batch_size)
         if self.multi_label:
-            return [self.label_set(p) for p in probs]
+            return [label_set(p, self.class_names, self.threshold) for p in probs]
         best = probs.argmax(axis=1)
         return [{"label": self.class_names[i], "probability": round(float(p[i]), 6)} for i, p in zip(best, probs)]
 
@@ -152,10 +152,3 @@ class Run:
         if self.multi_label:
             return {**head, **multi_label_scores(probs, data.labels, self.threshold, self.class_names)}
         return {**head, **single_label_scores(probs, data.labels, self.class_names)}
-
-    def label_set(self, probs: np.ndarray) -> dict:
-        """One multi-label prediction: the labels at or above the threshold, and every label's probability."""
-        return {
-            "labels": [n for n, p in zip(self.class_names, probs) if p >= self.threshold],
-            "probabilities": {n: round(float(p), 6) for n, p in zip(self.class_names, probs)},
-        }

@@ -15,6 +15,7 @@ from typing import IO
 import numpy as np
 
 from .errors import UserError
+from .scoring import label_set
 from .text.data import FILE_BUILDERS
 
 OUTPUT_FORMATS = (".jsonl", ".csv")
@@ -92,11 +93,7 @@ def records(
     """
     if threshold is not None:
         for row_id, p in zip(ids, probs):
-            yield {
-                "id": row_id,
-                "labels": [name for name, v in zip(class_names, p) if v >= threshold],
-                "probabilities": {name: round(float(v), 6) for name, v in zip(class_names, p)},
-            }
+            yield {"id": row_id, **label_set(p, list(class_names), threshold)}
         return
     order = np.argsort(-probs, axis=1, kind="stable")  # (N, C) classes by probability
     for row_id, p, ranked in zip(ids, probs, order):

@@ -54,6 +54,14 @@ def single_label_scores(probs: np.ndarray, labels: np.ndarray, names: list[str])
     }
 
 
+def label_set(probs: np.ndarray, names: list[str], threshold: float) -> dict:
+    """One multi-label prediction from ``probs (C,)``: the labels at or above ``threshold``, and every probability."""
+    return {
+        "labels": [n for n, p in zip(names, probs) if p >= threshold],
+        "probabilities": {n: round(float(p), 6) for n, p in zip(names, probs)},
+    }
+
+
 def _per_class(names, precision, recall, f1, support) -> dict:
     return {
         name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
