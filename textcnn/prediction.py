@@ -45,10 +45,15 @@ def from_file(path: str | Path, text_column: str, id_column: str | None = None) 
         raise UserError(f"--file: file not found: {path}")
     suffix = path.suffix.lower()
     if suffix not in FILE_BUILDERS:
-        # errors="replace": a stray non-UTF-8 byte becomes U+FFFD instead of failing the whole file.
-        with open(path, encoding="utf-8", errors="replace") as f:
-            total = sum(1 for _ in f)
-        return from_lines(open(path, encoding="utf-8", errors="replace"), total)  # noqa: SIM115 (read lazily)
+        with open(path, "rb") as f:
+            total = sum(1 for _ in f)  # for the progress bar
+
+        def lines() -> Iterator[tuple[str, str]]:
+            # errors="replace": a stray non-UTF-8 byte becomes U+FFFD instead of failing the whole file.
+            with open(path, encoding="utf-8", errors="replace") as f:
+                yield from from_lines(f).items
+
+        return Source(lines(), total)
     import datasets
 
     datasets.disable_progress_bars()
