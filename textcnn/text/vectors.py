@@ -33,6 +33,7 @@ import torch
 
 from ..config import VECTOR_FORMATS  # one home: the config validates model.vectors_format too
 from ..errors import UserError
+from ..files import atomic_write
 from ..options import option
 from ..progress import progress_bar
 from .tokenizer import build_tokenizer
@@ -243,21 +244,19 @@ def save_vectors(vectors: KeyedVectors, path: str | Path, fmt: str = "auto") -> 
     if fmt not in VECTOR_FORMATS[1:]:
         raise UserError(f"vectors format {fmt!r} is not one of {VECTOR_FORMATS[1:]}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+
+    def write(tmp: Path) -> None:
         if fmt == "gensim":
             # Through a handle, so gensim writes one file: given a name, it stores large arrays in
-            # separate "<name>.<attr>.npy" files, which the rename below would leave under the temp name.
+            # separate "<name>.<attr>.npy" files, which the rename would leave under the temporary name.
             with open(tmp, "wb") as f:
                 vectors.save(f)
         elif fmt == "glove":
             vectors.save_word2vec_format(str(tmp), binary=False, write_header=False)
         else:
             vectors.save_word2vec_format(str(tmp), binary=fmt == "word2vec-binary")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)  # a temporary name, then a rename; removed if writing fails or is interrupted
     return fmt
 
 
