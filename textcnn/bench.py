@@ -15,17 +15,15 @@ import platform
 import statistics
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from . import __version__
-from .config import RunConfig, load_config
+from .config import DEFAULT_BENCH_CONFIGS, BenchOptions, RunConfig, load_config  # noqa: F401 (re-exported)
 from .errors import UserError
 from .inference import Run
-from .options import option
 from .pipeline import check_vectors_size, prepare_data, prepare_run, read_vectors, seconds_per_epoch
 from .results import (
     BenchData,
@@ -51,7 +49,6 @@ SHARED_KEYS = (
     "train.device",
     "train.threads",
 )
-DEFAULT_BENCH_CONFIGS = ("configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml")
 QUICK_OVERRIDES = ("data.max_train_samples=1500", "data.max_eval_samples=300", "train.epochs=2")
 
 
@@ -136,35 +133,6 @@ def _median_time_to(runs: list[TrainingRun], target: float) -> float | None:
     """Median over runs of the training seconds to reach ``target``; None unless every run reached it."""
     times = [time_to_accuracy([(s, a) for s, a, _ in r.curve], target) for r in runs]
     return statistics.median(times) if None not in times else None
-
-
-@dataclass
-class BenchOptions:
-    """What ``textcnn bench`` compares and how; the fields with help are its command-line options."""
-
-    configs: list[str]
-    overrides: list[str]
-    out: Path
-    quick: bool = option(
-        False, "a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement"
-    )
-    repeats: int = option(1, "training runs per model, with seeds seed..seed+N-1, interleaved")
-    evals_per_epoch: int = option(4, "validations per epoch, the resolution of the accuracy-vs-time curve")
-    target_accuracy: float | None = option(
-        None, "validation accuracy for 'time to target' (none: the best the slowest model reaches)", metavar="ACC"
-    )
-    milestones: tuple[float, ...] = option(
-        (0.85, 0.88, 0.90), "also report the training seconds to each of these validation accuracies", metavar="ACC"
-    )
-    infer_texts: int = option(5000, "test texts for the large-batch inference timing")
-    infer_batch_size: int = option(512, "the large inference batch")
-    latency_texts: int = option(200, "texts timed one at a time for batch-1 latency")
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
-            if getattr(self, key) < 1:
-                raise UserError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")
 
 
 def _inference(run: Run, texts: list[str], options: BenchOptions) -> InferenceResult:

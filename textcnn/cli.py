@@ -12,11 +12,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .bench import DEFAULT_BENCH_CONFIGS, BenchOptions
-from .config import VECTOR_FORMATS, DataConfig, TrainConfig, load_config
+from .config import (
+    DEFAULT_BENCH_CONFIGS,
+    VECTOR_FORMATS,
+    BenchOptions,
+    DataConfig,
+    TrainConfig,
+    Word2VecOptions,
+    load_config,
+)
 from .errors import UserError
 from .options import add_options, add_progress_option, add_set_option, options_from
-from .text.vectors import Word2VecOptions
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

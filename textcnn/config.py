@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .options import option
 
 
 @dataclass
@@ -395,3 +396,73 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
 
 def save_config(config: RunConfig, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------- options of the other commands
+# Their fields with help are the commands' options (textcnn.options); kept here, beside the run config,
+# so that each default has one home and building the command line needs no torch.
+
+
+@dataclass
+class Word2VecOptions:
+    """word2vec's settings (gensim ``Word2Vec`` arguments under clearer names)."""
+
+    dim: int = option(300, "vector size (Kim's vectors have 300)")
+    window: int = option(5, "context words on each side")
+    epochs: int = option(5, "passes over the text")
+    min_count: int = option(5, "words seen fewer times get no vector")
+    architecture: str = option(
+        "skipgram",
+        "skipgram predicts the context from each word (better for rare words); cbow predicts each word from its "
+        "context (faster)",
+        choices=("skipgram", "cbow"),
+    )
+    negative: int = option(5, "negative samples per word")
+    sample: float = option(1e-3, "down-sampling threshold for very frequent words")
+    workers: int = option(
+        0, "worker threads: 0 is one per CPU core; 1 gives the same vectors on every run, more slowly"
+    )
+    seed: int = option(0, "random seed of the initial vectors")
+
+    def __post_init__(self) -> None:
+        for key in ("dim", "window", "epochs", "min_count", "negative"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key}: {getattr(self, key)!r} is not allowed; expected >= 1")
+        if self.architecture not in ("skipgram", "cbow"):
+            raise ConfigError(f"architecture: {self.architecture!r} is not allowed; expected skipgram or cbow")
+        if self.workers < 0:
+            raise ConfigError(f"workers: {self.workers!r} is not allowed; expected >= 0 (0: one per core)")
+        if self.sample < 0:
+            raise ConfigError(f"sample: {self.sample!r} is not allowed; expected >= 0")
+
+
+DEFAULT_BENCH_CONFIGS = ("configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml")
+
+
+@dataclass
+class BenchOptions:
+    """What ``textcnn bench`` compares and how; the fields with help are its command-line options."""
+
+    configs: list[str]
+    overrides: list[str]
+    out: Path
+    quick: bool = option(
+        False, "a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement"
+    )
+    repeats: int = option(1, "training runs per model, with seeds seed..seed+N-1, interleaved")
+    evals_per_epoch: int = option(4, "validations per epoch, the resolution of the accuracy-vs-time curve")
+    target_accuracy: float | None = option(
+        None, "validation accuracy for 'time to target' (none: the best the slowest model reaches)", metavar="ACC"
+    )
+    milestones: tuple[float, ...] = option(
+        (0.85, 0.88, 0.90), "also report the training seconds to each of these validation accuracies", metavar="ACC"
+    )
+    infer_texts: int = option(5000, "test texts for the large-batch inference timing")
+    infer_batch_size: int = option(512, "the large inference batch")
+    latency_texts: int = option(200, "texts timed one at a time for batch-1 latency")
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")

@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..config import VECTOR_FORMATS  # one home: the config validates model.vectors_format too
+from ..config import VECTOR_FORMATS, Word2VecOptions  # Word2VecOptions: re-exported, its home is the config
 from ..errors import UserError
 from ..files import atomic_write
-from ..options import option
 from ..progress import progress_bar
 from .tokenizer import build_tokenizer
 
@@ -51,39 +50,6 @@ def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool =
 
 
 # --------------------------------------------------------------------------------------------- training
-
-
-@dataclass
-class Word2VecOptions:
-    """word2vec's settings (gensim ``Word2Vec`` arguments under clearer names)."""
-
-    dim: int = option(300, "vector size (Kim's vectors have 300)")
-    window: int = option(5, "context words on each side")
-    epochs: int = option(5, "passes over the text")
-    min_count: int = option(5, "words seen fewer times get no vector")
-    architecture: str = option(
-        "skipgram",
-        "skipgram predicts the context from each word (better for rare words); cbow predicts each word from its "
-        "context (faster)",
-        choices=("skipgram", "cbow"),
-    )
-    negative: int = option(5, "negative samples per word")
-    sample: float = option(1e-3, "down-sampling threshold for very frequent words")
-    workers: int = option(
-        0, "worker threads: 0 is one per CPU core; 1 gives the same vectors on every run, more slowly"
-    )
-    seed: int = option(0, "random seed of the initial vectors")
-
-    def __post_init__(self) -> None:
-        for key in ("dim", "window", "epochs", "min_count", "negative"):
-            if getattr(self, key) < 1:
-                raise UserError(f"{key}: {getattr(self, key)!r} is not allowed; expected >= 1")
-        if self.architecture not in ("skipgram", "cbow"):
-            raise UserError(f"architecture: {self.architecture!r} is not allowed; expected skipgram or cbow")
-        if self.workers < 0:
-            raise UserError(f"workers: {self.workers!r} is not allowed; expected >= 0 (0: one per core)")
-        if self.sample < 0:
-            raise UserError(f"sample: {self.sample!r} is not allowed; expected >= 0")
 
 
 def train_word2vec(
