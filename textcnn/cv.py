@@ -48,8 +48,7 @@ def cross_validate(
     bar = progress_bar(range(folds), enabled=progress, desc="folds", unit="fold")
     for fold in bar:
         run_dir = out / f"fold-{fold + 1}"
-        metrics = _fold(fold_config(config, folds, fold), run_dir, progress=progress, log=log)
-        m = metrics
+        m = _fold(fold_config(config, folds, fold), run_dir, progress=progress, log=log)
         results.append(
             FoldResult(fold + 1, str(run_dir), m.test_accuracy, m.val_accuracy, m.best_epoch, m.train_seconds)
         )
@@ -63,6 +62,7 @@ def cross_validate(
         mean_accuracy=statistics.mean(accuracies),
         std_accuracy=statistics.stdev(accuracies),
         per_fold=results,
+        mean_val_accuracy=statistics.mean(r.val_accuracy for r in results),
     )
     summary.save(out / "cv.json")
     return summary

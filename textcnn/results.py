@@ -249,6 +249,7 @@ class CrossValidation(JsonRecord):
     mean_accuracy: float
     std_accuracy: float  # sample standard deviation over the folds
     per_fold: list[FoldResult]
+    mean_val_accuracy: float | None = None  # compare configs on this, never on the test folds
 
     def markdown(self) -> str:
         """One Markdown line: mean +- std and every fold's accuracy."""
