@@ -29,7 +29,7 @@ from .config import RunConfig, TrainConfig, load_config, save_config
 from .errors import ConfigError, UserError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
-from .runs import FINISHED, INTERRUPTED, RunFolder, default_run_dir
+from .runs import CHECKPOINT, FINISHED, INTERRUPTED, RunFolder, default_run_dir
 from .scoring import choose_threshold, multi_label_scores
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
@@ -221,14 +221,17 @@ def train_run(
 ) -> RunMetrics:
     """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``)."""
     out = Path(out_dir) if out_dir is not None else default_run_dir(config.model.name)
-    folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
-    with folder, stop_on_signals():  # SIGTERM, like Ctrl-C, stops the run and keeps the best point
-        try:
-            return _train(folder, config, None, progress=progress, log=log)
-        except BaseException:
-            if not (folder.path / "checkpoint.pt").exists():  # nothing to resume: leave no half-made folder
-                _discard(folder)
-            raise
+    # SIGTERM, like Ctrl-C, stops the run and keeps the best point: handled from before the folder exists,
+    # so that a signal the moment run.json appears still cleans up.
+    with stop_on_signals():
+        folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
+        with folder:
+            try:
+                return _train(folder, config, None, progress=progress, log=log)
+            except BaseException:
+                if not (folder.path / CHECKPOINT).exists():  # nothing to resume: leave no half-made folder
+                    folder.discard()
+                raise
 
 
 def resume_run(
@@ -239,21 +242,9 @@ def resume_run(
         key = assignment.partition("=")[0].strip()
         if key not in RESUMABLE_KEYS:
             raise ConfigError(f"--resume cannot change {key}; it may change only {', '.join(RESUMABLE_KEYS)}")
-    folder = RunFolder.resume(run_dir)
-    with folder, stop_on_signals():
+    with stop_on_signals(), RunFolder.resume(run_dir) as folder:
         config = load_config(folder.path / "config.yaml", overrides)
         return _train(folder, config, folder.load_checkpoint(), progress=progress, log=log)
-
-
-def _discard(folder: RunFolder) -> None:
-    """Remove a run folder that training never got going in (only the files this package writes)."""
-    for name in ("run.json", "config.yaml", "tokenizer.json", "splits.json", "model.safetensors", ".lock"):
-        (folder.path / name).unlink(missing_ok=True)
-    folder.release()
-    try:
-        folder.path.rmdir()
-    except OSError:
-        pass  # not empty: something else lives there
 
 
 def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, progress: bool, log: Log) -> RunMetrics:

@@ -131,6 +131,17 @@ class RunFolder:
             raise RunFolderError(f"{self.path} is in use by another training; choose another --out") from None
         self._lock_fd = fd  # the kernel releases the lock when this process ends, however it ends
 
+    def discard(self) -> None:
+        """Remove a folder that training never got going in: the files this package writes, then the folder
+        if nothing else is left in it."""
+        for name in (MANIFEST, "config.yaml", "tokenizer.json", "splits.json", WEIGHTS, LOCK):
+            (self.path / name).unlink(missing_ok=True)
+        self.release()
+        try:
+            self.path.rmdir()
+        except OSError:
+            pass  # not empty: something else lives there
+
     def release(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
