@@ -44,6 +44,7 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     assert set(report.models) == {"textcnn", "lstm"}
     assert report.models["textcnn"].model["embedding_mode"] == "non-static"
     assert report.machine.cpu and report.machine.threads >= 1 and report.machine.torch and report.machine.device
+    assert report.machine.precisions and set(report.machine.precisions) <= {"fp32", "bf16"}
     assert 0 < report.target_accuracy <= 1
     for entry in report.models.values():
         assert entry.epoch_seconds.n == 2 and entry.epoch_seconds.median > 0
@@ -139,3 +140,16 @@ def test_time_to_accuracy_and_peak_memory():
         block = bytearray(64 * 2**20)  # 64 MiB touched while watched
         block[::4096] = b"x" * len(block[::4096])
     assert memory.peak_bytes - memory.start_bytes >= 32 * 2**20
+
+
+def test_figures_name_the_cpu_its_instruction_sets_and_the_precision(monkeypatch, tmp_path):
+    import textcnn.bench as bench
+    from textcnn.results import MachineInfo
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nmodel name : Test CPU 9000\nflags : fpu avx2 fma avx512f amx_tile\n")
+    real_path = bench.Path
+    monkeypatch.setattr(bench, "Path", lambda p: real_path(cpuinfo) if p == "/proc/cpuinfo" else real_path(p))
+    assert bench.cpu_model_and_isa() == ("Test CPU 9000", ["avx2", "avx512", "amx"])
+    machine = MachineInfo("Test CPU 9000", 2, 2, "2.13.0", "cpu", "3.11", "0.2.0", None, ["avx2"], ["fp32"])
+    assert machine.describe().startswith("Test CPU 9000 (avx2), 2 cores, 2 torch threads, fp32, torch 2.13.0")

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import statistics
 import threading
 import time
@@ -86,14 +87,28 @@ class PeakMemory:
         self.peak_bytes = max(self.peak_bytes, self.rss_bytes())
 
 
-def machine_info(device: torch.device) -> MachineInfo:
-    cpu = platform.processor() or platform.machine()
+# /proc/cpuinfo flags that decide the speed of the model's matrix work, as the figures name them.
+ISA_FLAGS = {"avx2": "avx2", "avx512f": "avx512", "avx512_bf16": "avx512_bf16", "amx_tile": "amx"}
+
+
+def cpu_model_and_isa() -> tuple[str, list[str]]:
+    """The CPU's model name and which of AVX2, AVX-512, AVX-512 BF16 and AMX it has (from /proc/cpuinfo on Linux)."""
     try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        cpuinfo = ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    present = set(flags.group(1).split()) if flags else set()
+    cpu = model.group(1).strip() if model else platform.processor() or platform.machine()
+    return cpu, [name for flag, name in ISA_FLAGS.items() if flag in present]
+
+
+def machine_info(device: torch.device, precisions: list[str] | None = None) -> MachineInfo:
+    cpu, isa = cpu_model_and_isa()
     return MachineInfo(
+        isa=isa,
+        precisions=sorted(set(precisions or [])),
         cpu=cpu,
         cores=os.cpu_count(),
         threads=torch.get_num_threads(),
@@ -267,7 +282,7 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
         )
 
     report = BenchReport(
-        machine=machine_info(trainer.device),
+        machine=machine_info(trainer.device, [m.precision for m in results.values()]),
         data=BenchData(
             path=first.data.path,
             train_texts=len(train_ids),
@@ -354,8 +369,7 @@ def markdown_table(report: BenchReport) -> str:
             f"inference {s.inference_large_batch:.1f}x"
         )
     lines.append(
-        f"\nMachine: {m.cpu}, {m.cores} cores, {m.threads} torch threads, torch {m.torch}, "
-        f"device {m.device}{', ' + m.gpu if m.gpu is not None else ''}; data {report.data.path} "
+        f"\nMachine: {m.describe()}; data {report.data.path} "
         f"({report.data.train_texts} training texts, cut at {report.data.max_length} tokens)."
     )
     return "\n".join(lines) + "\n"

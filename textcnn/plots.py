@@ -102,7 +102,7 @@ def plot_bench(report: BenchReport, path: str | Path) -> None:
     ax_curve.grid(alpha=0.3)
     ax_curve.legend(fontsize=8, loc="lower right")
     machine = report.machine
-    fig.suptitle(f"{machine.cpu}, {machine.threads} threads, {machine.device}, torch {machine.torch}", fontsize=9)
+    fig.suptitle(machine.describe(), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

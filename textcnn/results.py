@@ -199,6 +199,19 @@ class MachineInfo:
     python: str
     textcnn: str
     gpu: str | None = None
+    isa: list[str] = field(
+        default_factory=list
+    )  # the instruction sets that matter here: avx2, avx512, avx512_bf16, amx
+    precisions: list[str] = field(default_factory=list)  # what the models computed in (fp32, bf16)
+
+    def describe(self) -> str:
+        """One line naming the CPU, its instruction sets and the precision, for tables and figures."""
+        isa = "/".join(self.isa) or "no AVX2"
+        gpu = f", {self.gpu}" if self.gpu else ""
+        return (
+            f"{self.cpu} ({isa}), {self.cores} cores, {self.threads} torch threads, "
+            f"{'/'.join(self.precisions) or 'fp32'}, torch {self.torch}, device {self.device}{gpu}"
+        )
 
 
 @dataclass
