@@ -244,7 +244,7 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
                 )
             )
             if repeat == 0:
-                parameters = sum(p.numel() for p in model.parameters())
+                parameters = prepared.num_parameters
                 run = Run(out, config, data.tokenizer, model.eval(), splits.class_names, trainer.device)
                 texts = splits.test.texts[: options.infer_texts]
                 first_runs[name] = (trainer.precision, parameters, _inference(run, texts, options))

@@ -26,9 +26,7 @@ from .options import add_options, add_progress_option, add_set_option, options_f
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .config import load_config
     from .pipeline import resume_run, train_run
-    from .runs import check_out_path, default_run_dir
     from .training import signal_of
 
     progress = not args.no_progress
@@ -40,9 +38,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         else:
             if not args.config:
                 raise UserError("train needs --config FILE (or --resume RUN_DIR)")
-            config = load_config(args.config, args.set)
-            out = check_out_path(args.out or default_run_dir(config.model.name))  # before any data is loaded
-            metrics = train_run(config, out, progress=progress)
+            # train_run checks and locks --out (or a new default folder) before any data is loaded.
+            metrics = train_run(load_config(args.config, args.set), args.out, progress=progress)
     except KeyboardInterrupt as error:  # before the first validation point: nothing was kept
         print(f"interrupted ({signal.Signals(signal_of(error)).name}) before anything was saved", file=sys.stderr)
         return 128 + signal_of(error)

@@ -140,11 +140,10 @@ class Run:
         if split is None and held_out is not None and data_config.path == self.config.data.path:
             split = held_out["from"]
             _, data = load_eval_split(data_config, split, self.class_names)
-            rows = np.asarray(held_out["rows"], dtype=np.int64)
-            positions = np.searchsorted(data.rows, rows)  # row numbers -> positions (blank-label rows may be gone)
-            if positions.max(initial=-1) >= len(data) or not np.array_equal(data.rows[positions], rows):
+            data = data.select_rows(np.asarray(held_out["rows"], dtype=np.int64))
+            if data is None:
                 raise RunFolderError(f"the data changed since {self.path} was trained: its test rows are not there")
-            data, split = data.subset(positions), f"test rows of {split!r}"
+            split = f"test rows of {split!r}"
         else:
             split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
         probs = self.predict_proba(data.texts, batch_size)

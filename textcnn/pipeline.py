@@ -175,8 +175,12 @@ class PreparedRun:
     coverage: Coverage | None
 
     @property
-    def class_names(self) -> list[str]:
-        return self.data.splits.class_names
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def trainable_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
 
 
 def prepare_run(
@@ -267,11 +271,12 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
         run_info["vectors_coverage"] = prepared.coverage.as_dict()
 
     model, splits = prepared.model, prepared.data.splits
-    num_parameters = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     objective = MultiLabel() if splits.multi_label else SingleLabel()
     trainer = Trainer(config.train, objective=objective, progress=progress, log=log)
-    log(f"model: {config.model.name}, {num_parameters:,} parameters ({trainable:,} trainable) on {trainer.device}")
+    log(
+        f"model: {config.model.name}, {prepared.num_parameters:,} parameters "
+        f"({prepared.trainable_parameters:,} trainable) on {trainer.device}"
+    )
     metadata = {
         "task": objective.name,
         "class_names": json.dumps(splits.class_names),
@@ -387,7 +392,7 @@ def _metrics(
     interrupted_by: str | None,
     threshold: float | None,
 ) -> RunMetrics:
-    splits, model = prepared.data.splits, prepared.model
+    splits = prepared.data.splits
     epoch_seconds = seconds_per_epoch(result.history)
     extra: dict = {}
     if splits.multi_label:
@@ -416,8 +421,8 @@ def _metrics(
         train_seconds=sum(r.seconds for r in result.history),
         prep_seconds=0.0,
         total_seconds=0.0,
-        num_parameters=sum(p.numel() for p in model.parameters()),
-        trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        num_parameters=prepared.num_parameters,
+        trainable_parameters=prepared.trainable_parameters,
         vocab_size=prepared.data.vocab_size,
         num_train=len(splits.train),
         num_validation=len(splits.validation),

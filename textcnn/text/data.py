@@ -49,6 +49,13 @@ class LabeledTexts:
     def subset(self, indices: np.ndarray) -> LabeledTexts:
         return LabeledTexts([self.texts[i] for i in indices], self.labels[indices], self.rows[indices])
 
+    def select_rows(self, rows: np.ndarray) -> LabeledTexts | None:
+        """The texts whose source rows are ``rows`` (as ``splits.json`` records them); None if any is gone."""
+        positions = np.searchsorted(self.rows, rows)  # rows are ascending; dropped blank-label rows leave gaps
+        if positions.max(initial=-1) >= len(self) or not np.array_equal(self.rows[positions], rows):
+            return None
+        return self.subset(positions)
+
 
 @dataclass
 class TextSplits:
