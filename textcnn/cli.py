@@ -1,4 +1,5 @@
-"""The ``textcnn`` command line: ``train``, ``cv``, ``evaluate``, ``predict``, ``bench`` and ``vectors``."""
+"""The ``textcnn`` command line: ``train``, ``cv``, ``evaluate``, ``predict``, ``explain``, ``filters``, ``serve``,
+``bench`` and ``vectors``."""
 
 from __future__ import annotations
 
@@ -96,6 +97,84 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         writer.close()
+    return 0
+
+
+def _texts_of(args: argparse.Namespace, run) -> list[str]:
+    """The texts an inference command was given: arguments, else --file, else standard input."""
+    from . import prediction
+
+    if args.text and args.file:
+        raise UserError("give texts as arguments or --file, not both")
+    if args.text:
+        return list(args.text)
+    if args.file:
+        source = prediction.from_file(args.file, args.text_column or run.config.data.text_column)
+    else:
+        sys.stdin.reconfigure(errors="replace")
+        source = prediction.from_lines(sys.stdin)
+    return [text for _, text in source.items]
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain_texts
+    from .explain_views import as_html, as_text, save_png
+    from .inference import Run
+
+    if args.format in ("html", "png") and not args.output:
+        raise UserError(f"--format {args.format} needs --output FILE")
+    run = Run.load(args.run_dir, device=args.device)
+    explanations = explain_texts(run, _texts_of(args, run), top_filters=args.top)
+    if args.format == "json":
+        lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in explanations)
+    elif args.format == "text":
+        colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty() and not args.output)
+        lines = "\n\n".join(as_text(e, colour=colour, top=args.top) for e in explanations) + "\n"
+    elif args.format == "html":
+        lines = as_html(explanations, title=f"textcnn explain: {run.path.name}", top=args.top)
+    else:
+        out = Path(args.output)
+        for i, explanation in enumerate(explanations, start=1):
+            path = out if len(explanations) == 1 else out.with_name(f"{out.stem}-{i}{out.suffix}")
+            save_png(explanation, path, top=args.top)
+            print(f"saved {path}", file=sys.stderr)
+        return 0
+    if args.output:
+        from .files import atomic_write
+
+        atomic_write(args.output, lines.encode("utf-8"))
+        print(f"saved {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(lines)
+    return 0
+
+
+def _cmd_filters(args: argparse.Namespace) -> int:
+    from .filters import filter_report
+    from .inference import Run
+
+    run = Run.load(args.run_dir, device=args.device)
+    report = filter_report(
+        run,
+        data=args.data,
+        split=args.split,
+        max_texts=args.max_texts,
+        top=args.top,
+        show=args.show,
+        progress=not args.no_progress,
+    )
+    print(report.markdown())
+    if args.output:
+        report.save(args.output)
+        print(f"saved {args.output}.md, {args.output}.json and {args.output}.png", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeLimits, serve
+
+    limits = ServeLimits(max_texts=args.max_texts, max_body_bytes=args.max_body_bytes)
+    serve(args.run_dir, host=args.host, port=args.port, limits=limits, device=args.device)
     return 0
 
 
@@ -261,6 +340,107 @@ def _add_predict_command(commands) -> None:
     return predict
 
 
+def _add_text_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="texts (quote each one); else --file, else stdin")
+    parser.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
+    parser.add_argument(
+        "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
+    )
+
+
+def _add_explain_command(commands) -> argparse.ArgumentParser:
+    """`textcnn explain`: why a run predicted what it did."""
+    explain = commands.add_parser(
+        "explain",
+        help="show which n-grams decided each prediction (exact for the TextCNN)",
+        description="Explain each text's prediction. For a TextCNN the explanation is exact: after max pooling "
+        "each filter contributes weight x activation to every class's logit, from the one n-gram where it "
+        "peaked, so the bias plus the n-grams' contributions give each logit. Other models (the LSTM) get "
+        "occlusion, labelled approximate: the drop in each logit when a token is deleted. json prints one "
+        "object per text (label, probabilities, logits, bias, ngrams with character offsets, per-token "
+        "scores, top filters); text marks the review; html and png write a figure to --output.",
+    )
+    _add_text_inputs(explain)
+    explain.add_argument(
+        "--format", default="json", choices=("json", "text", "html", "png"), help="output form (default: json)"
+    )
+    explain.add_argument("--output", metavar="FILE", help="write here instead of standard output (html, png: needed)")
+    explain.add_argument(
+        "--top", type=_positive_int, default=10, help="n-grams and filters listed per text (default: 10)"
+    )
+    explain.add_argument(
+        "--colour",
+        default="auto",
+        choices=("auto", "always", "never"),
+        help="terminal colours in --format text (default: auto, when writing to a terminal)",
+    )
+    _add_inference_options(explain)
+    explain.set_defaults(func=_cmd_explain)
+    return explain
+
+
+def _add_filters_command(commands) -> None:
+    """`textcnn filters`: what each filter detects, over a corpus."""
+    filters = commands.add_parser(
+        "filters",
+        help="list the n-grams each TextCNN filter picks most strongly over a corpus",
+        description="Run a TextCNN over a corpus and record, for every filter, the n-gram that max pooling keeps "
+        "in each text and how strongly. Prints a Markdown table of the filters that weigh most on the classes: "
+        "each with its width, its weight towards each class, its strongest n-grams, and how consistent they are "
+        "(the share of its top n-grams that hold its most common word). --output also writes .md, .json and a "
+        ".png figure.",
+    )
+    filters.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train' (a TextCNN)")
+    filters.add_argument("--data", metavar="PATH", help="dataset to read (default: the run's data.path)")
+    filters.add_argument("--split", metavar="NAME", help="split to read (default: the run's test split)")
+    filters.add_argument(
+        "--max-texts", type=_positive_int, default=5000, help="texts read from the split (default: 5000)"
+    )
+    filters.add_argument("--top", type=_positive_int, default=12, help="filters listed (default: 12)")
+    filters.add_argument("--show", type=_positive_int, default=5, help="n-grams shown per filter (default: 5)")
+    filters.add_argument("--output", metavar="PREFIX", help="also write PREFIX.md, PREFIX.json and PREFIX.png")
+    _add_inference_options(filters)
+    add_progress_option(filters)
+    filters.set_defaults(func=_cmd_filters)
+
+
+def _add_serve_command(commands) -> None:
+    """`textcnn serve`: an HTTP service and the page."""
+    from .config import ServeLimits
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a run over HTTP: /predict, /explain, /health and a page that shows the TextCNN reading",
+        description="Load a run once and serve it (FastAPI on uvicorn): POST /predict {\"texts\": [...]} gives each "
+        "text's label and every class's probability; POST /explain gives the explanations of 'textcnn explain'; "
+        "POST /slide gives one filter's step-through; GET /health; GET / is a page to try it (works offline); "
+        "GET /docs is the OpenAPI schema. Bad requests get a 4xx JSON error and the server stays up. Texts "
+        "longer than the run's data.max_length tokens are cut as in training.",
+    )
+    serve.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument(
+        "--max-texts",
+        type=_positive_int,
+        default=ServeLimits.max_texts,
+        help=f"most texts per request (default: {ServeLimits.max_texts})",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=ServeLimits.max_body_bytes,
+        help=f"largest request body in bytes (default: {ServeLimits.max_body_bytes:,})",
+    )
+    serve.add_argument(
+        "--device",
+        default=TrainConfig.device,
+        help=f"auto (CUDA when present), cpu, cuda or cuda:N (default: {TrainConfig.device})",
+    )
+    serve.set_defaults(func=_cmd_serve)
+
+
 def _add_cv_command(commands) -> None:
     """`textcnn cv`: stratified k-fold cross-validation."""
     cv = commands.add_parser(
@@ -375,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_command(commands)
     # The predict parser is kept: main() parses its arguments intermixed (options after the texts).
     parser.predict_parser = _add_predict_command(commands)
+    parser.explain_parser = _add_explain_command(commands)
+    _add_filters_command(commands)
+    _add_serve_command(commands)
     _add_cv_command(commands)
     _add_bench_command(commands)
     _add_vectors_command(commands)
@@ -388,9 +571,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["predict"]:  # options may follow the texts: 'predict RUN "a text" --top-k 2'
-        args = parser.predict_parser.parse_intermixed_args(argv[1:])
-        args.command = "predict"
+    if argv[:1] in (["predict"], ["explain"]):  # options may follow the texts: 'predict RUN "a text" --top-k 2'
+        args = getattr(parser, f"{argv[0]}_parser").parse_intermixed_args(argv[1:])
+        args.command = argv[0]
     else:
         args = parser.parse_args(argv)
     if args.command is None:

@@ -466,3 +466,17 @@ class BenchOptions:
         for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")
+
+
+@dataclass
+class ServeLimits:
+    """What ``textcnn serve`` accepts per request (texts longer than data.max_length tokens are cut, as in training)."""
+
+    max_texts: int = 256  # texts per /predict or /explain request
+    max_body_bytes: int = 2_000_000  # request body size
+    max_explain_texts: int = 16  # /explain costs far more per text than /predict
+
+    def __post_init__(self) -> None:
+        for key in ("max_texts", "max_body_bytes", "max_explain_texts"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key}: {getattr(self, key)!r} is not allowed; expected >= 1")

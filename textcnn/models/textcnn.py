@@ -7,6 +7,7 @@ from torch import nn
 
 from ..config import TextCNNConfig
 from ..layers import ConvBank, global_pool
+from ..layers.padding import same_padding
 from .classifier import TextClassifier
 from .embedding import WordEmbedding
 from .registry import register_model
@@ -25,10 +26,28 @@ class CNNEncoder(nn.Module):
         self.convs = ConvBank(in_dim, num_filters, kernel_sizes, spatial_dims=1)
         self.out_dim = self.convs.out_channels
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def feature_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, L, D) -> (B, K * F, L)``: every filter's ReLU response at every position."""
         x = x.transpose(1, 2)  # (B, L, D) -> (B, D, L): channels first, positions last
-        maps = torch.relu(self.convs(x))  # (B, K * F, L)
-        return global_pool(maps, "max", mask=mask)  # (B, K * F)
+        return torch.relu(self.convs(x))  # (B, K * F, L)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return global_pool(self.feature_maps(x), "max", mask=mask)  # (B, K * F)
+
+    def peaks(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What max pooling kept and where: ``(B, K * F)`` pooled values and the positions they came from.
+
+        The values equal :meth:`forward`'s. Position ``p`` of a filter of width ``k`` is the window of
+        tokens given by :meth:`filter_windows` (its 'same' padding), cut to the text.
+        """
+        maps = self.feature_maps(x).masked_fill(~mask.unsqueeze(1), float("-inf"))  # (B, K * F, L)
+        values, positions = maps.max(dim=2)  # (B, K * F) each
+        return values.clamp(min=0), positions
+
+    def filter_windows(self) -> list[tuple[int, int]]:
+        """Each feature's window as ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""
+        per_size = self.out_dim // len(self.convs.kernel_sizes)
+        return [same_padding(1, k) for k in self.convs.kernel_sizes for _ in range(per_size)]
 
 
 @register_model("textcnn")
