@@ -14,12 +14,26 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_help_explains_every_command(capsys):
-    for argv in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["predict", "--help"]):
+    commands = ("train", "evaluate", "predict", "explain", "filters", "serve", "cv", "bench", "vectors")
+    for argv in (["--help"], *([command, "--help"] for command in commands)):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--config", "--set", "--out", "--data", "--split", "--file", "--batch-size", "--device"):
+    for option in (
+        "--config",
+        "--set",
+        "--out",
+        "--data",
+        "--split",
+        "--file",
+        "--batch-size",
+        "--device",
+        "--format",
+        "--max-body-bytes",
+        "--max-texts",
+        "--port",
+    ):
         assert option in out
 
 

@@ -137,7 +137,7 @@ def test_step_through_reproduces_the_filters_feature_map(tokenizer, mode):
     raw = TEXTS[3]
     ids = torch.from_numpy(TokenizedText.of(tokenizer, raw).ids).unsqueeze(0)
     with torch.no_grad():
-            maps = model.encoder.feature_maps(model.embedding(ids, torch.ones_like(ids, dtype=torch.bool)))[0]  # (F, L)
+        maps = model.encoder.feature_maps(model.embedding(ids, torch.ones_like(ids, dtype=torch.bool)))[0]  # (F, L)
     for f in (0, 7, 17):  # one filter from each width
         steps = slide(run, raw, f)
         assert steps["width"] == (3, 4, 5)[f // 6]

@@ -61,7 +61,7 @@ def test_slide_steps_over_every_token(client):
 
 def test_page_and_its_assets_are_served_offline(client):
     page = client.get("/")
-    assert page.status_code == 200 and "<script src=\"/static/app.js\">" in page.text
+    assert page.status_code == 200 and '<script src="/static/app.js">' in page.text
     assert "http" not in page.text.split("<body>")[0].replace("http-equiv", "")  # nothing fetched from elsewhere
     assert client.get("/static/app.js").status_code == 200
     assert client.get("/static/style.css").status_code == 200
@@ -70,7 +70,12 @@ def test_page_and_its_assets_are_served_offline(client):
 
 BAD_REQUESTS = [
     ("malformed JSON", {"content": b'{"texts": ["a",', "headers": {"content-type": "application/json"}}, 400, "JSON"),
-    ("not UTF-8", {"content": b'{"texts": ["\xff\xfe bad"]}', "headers": {"content-type": "application/json"}}, 400, ""),
+    (
+        "not UTF-8",
+        {"content": b'{"texts": ["\xff\xfe bad"]}', "headers": {"content-type": "application/json"}},
+        400,
+        "",
+    ),
     ("texts is a string", {"json": {"texts": "one text"}}, 422, "texts"),
     ("a text is a number", {"json": {"texts": ["fine", 3]}}, 422, "texts.1"),
     ("no texts key", {"json": {"text": ["a"]}}, 422, "texts"),

@@ -140,9 +140,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             print(f"saved {path}", file=sys.stderr)
         return 0
     if args.output:
-        from .files import atomic_write
+        from .files import atomic_write_text
 
-        atomic_write(args.output, lines.encode("utf-8"))
+        atomic_write_text(args.output, lines)
         print(f"saved {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(lines)
@@ -412,7 +412,7 @@ def _add_serve_command(commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve a run over HTTP: /predict, /explain, /health and a page that shows the TextCNN reading",
-        description="Load a run once and serve it (FastAPI on uvicorn): POST /predict {\"texts\": [...]} gives each "
+        description='Load a run once and serve it (FastAPI on uvicorn): POST /predict {"texts": [...]} gives each '
         "text's label and every class's probability; POST /explain gives the explanations of 'textcnn explain'; "
         "POST /slide gives one filter's step-through; GET /health; GET / is a page to try it (works offline); "
         "GET /docs is the OpenAPI schema. Bad requests get a 4xx JSON error and the server stays up. Texts "

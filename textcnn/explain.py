@@ -281,7 +281,9 @@ def slide(run, raw: str, filter_index: int | None = None, *, max_tokens: int = 6
         taps = []
         for t, row in enumerate(kernel):
             i = p - before + t  # the token under tap t; outside the text the input is zeros
-            taps.append({"token": i if 0 <= i < length else None, "dot": float(row @ vectors[i]) if 0 <= i < length else 0.0})
+            taps.append(
+                {"token": i if 0 <= i < length else None, "dot": float(row @ vectors[i]) if 0 <= i < length else 0.0}
+            )
         total = bias + sum(tap["dot"] for tap in taps)
         steps.append({"position": p, "taps": taps, "sum": total, "response": max(total, 0.0)})
     peak = int(np.argmax([s["response"] for s in steps]))

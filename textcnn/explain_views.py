@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_write
+
 # One colour per class, in class order (matplotlib's tab10 without its grey): red first, so a binary
 # sentiment run shows its negative class red and its positive class blue.
 CLASS_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
@@ -144,7 +146,9 @@ def save_png(explanation: dict, path: str | Path, *, top: int = 15) -> None:
     axes.barh(range(len(grams)), [g["strength"] for g in grams], color=colours)
     axes.set_yticks(range(len(grams)), labels)
     axes.set_xlabel("push towards the class (its contribution minus the mean over classes)")
-    axes.set_title(f"{_verdict(explanation)}: {'exact' if explanation['exact'] else 'approximate'} n-gram contributions")
+    axes.set_title(
+        f"{_verdict(explanation)}: {'exact' if explanation['exact'] else 'approximate'} n-gram contributions"
+    )
     handles = [axes.bar(0, 0, color=CLASS_COLOURS[i % 9], label=c) for i, c in enumerate(classes)]
     axes.legend(handles=handles, loc="lower right")
-    figure.savefig(str(path), dpi=120)
+    atomic_write(path, lambda tmp: figure.savefig(str(tmp), dpi=120, format="png"))

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .errors import UserError
-from .files import atomic_write
+from .files import atomic_write, atomic_write_text
 from .models import CNNEncoder, TextClassifier
 from .pipeline import eval_batches
 from .progress import progress_bar
@@ -69,10 +69,12 @@ class FilterReport:
 
     def save(self, prefix: str | Path) -> None:
         prefix = Path(prefix)
-        atomic_write(prefix.with_name(prefix.name + ".md"), (self.markdown() + "\n").encode("utf-8"))
-        data = json.dumps(dataclasses.asdict(self), indent=2, ensure_ascii=False)
-        atomic_write(prefix.with_name(prefix.name + ".json"), data.encode("utf-8"))
-        self.figure().savefig(str(prefix.with_name(prefix.name + ".png")), dpi=110)
+        atomic_write_text(prefix.with_name(prefix.name + ".md"), self.markdown() + "\n")
+        atomic_write_text(prefix.with_name(prefix.name + ".json"), json.dumps(dataclasses.asdict(self), indent=2))
+        figure = self.figure()
+        atomic_write(
+            prefix.with_name(prefix.name + ".png"), lambda tmp: figure.savefig(str(tmp), dpi=110, format="png")
+        )
 
     def figure(self, columns: int = 4):
         """One small bar chart per filter: its strongest n-grams, coloured by the class it pushes towards."""
@@ -90,7 +92,9 @@ class FilterReport:
             colour = CLASS_COLOURS[classes.index(s.towards) % len(CLASS_COLOURS)]
             axes.barh(range(len(grams)), [a for _, a, _ in grams], color=colour)
             axes.set_yticks(range(len(grams)), [g if len(g) <= 28 else g[:27] + "…" for g, _, _ in grams], fontsize=8)
-            axes.set_title(f"#{s.filter} (width {s.width}) → {s.towards}, {s.consistency:.0%} '{s.common_word}'", fontsize=9)
+            axes.set_title(
+                f"#{s.filter} (width {s.width}) → {s.towards}, {s.consistency:.0%} '{s.common_word}'", fontsize=9
+            )
             axes.tick_params(axis="x", labelsize=7)
         figure.suptitle(f"What the strongest filters pick (activation), {self.num_texts:,} texts of {self.split}")
         return figure

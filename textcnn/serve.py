@@ -167,8 +167,11 @@ def create_app(run: Run, limits: ServeLimits | None = None) -> FastAPI:
             "multi_label": run.multi_label,
             "explanation": "exact" if exact else "approximate (occlusion)",
             "max_tokens": run.config.data.max_length,
-            "limits": {"max_texts": limits.max_texts, "max_explain_texts": limits.max_explain_texts,
-                       "max_body_bytes": limits.max_body_bytes},
+            "limits": {
+                "max_texts": limits.max_texts,
+                "max_explain_texts": limits.max_explain_texts,
+                "max_body_bytes": limits.max_body_bytes,
+            },
         }
 
     @app.post("/predict")
@@ -190,7 +193,9 @@ def create_app(run: Run, limits: ServeLimits | None = None) -> FastAPI:
         """What ``textcnn explain`` gives: exact n-gram contributions for a TextCNN, occlusion otherwise."""
         _check_texts(request.texts, limits.max_explain_texts, "max_explain_texts")
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(executor, lambda: explain_texts(run, request.texts, top_filters=request.top))
+        result = await loop.run_in_executor(
+            executor, lambda: explain_texts(run, request.texts, top_filters=request.top)
+        )
         return {"explanations": result}
 
     @app.post("/slide")

@@ -45,7 +45,7 @@ class CNNEncoder(nn.Module):
         return values.clamp(min=0), positions
 
     def filter_windows(self) -> list[tuple[int, int]]:
-        """Each feature's window as ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""
+        """Each feature's window ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""
         per_size = self.out_dim // len(self.convs.kernel_sizes)
         return [same_padding(1, k) for k in self.convs.kernel_sizes for _ in range(per_size)]
 
