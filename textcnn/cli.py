@@ -202,6 +202,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
+    import time
+
     from .text.data import load_corpus
     from .text.vectors import save_vectors, train_word2vec, words_of, write_vectors_info
 
@@ -214,6 +216,7 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
         strip_html=not args.keep_html,
     )
     out = Path(args.out or f"vectors/{Path(args.data).name}-word2vec-{options.dim}d.bin")
+    started = time.perf_counter()
     texts, splits = load_corpus(data, args.splits)
     print(f"training word vectors on {args.data} splits {', '.join(splits)}")
     sentences = words_of(texts, lowercase=data.lowercase, strip_html=data.strip_html)
@@ -228,6 +231,8 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
         "format": fmt,
         "options": dataclasses.asdict(options),
         **stats,
+        # Reading and cutting the text plus training and saving: what a run using these vectors costs on top.
+        "total_seconds": round(time.perf_counter() - started, 1),
     }
     write_vectors_info(out, info)
     print(

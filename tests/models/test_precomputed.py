@@ -1,0 +1,74 @@
+"""The looked-up first convolution gives the TextCNN's own logits."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from textcnn.config import LSTMConfig, TextCNNConfig
+from textcnn.errors import RunFolderError
+from textcnn.inference import fast_inference_model
+from textcnn.models import get_model
+from textcnn.models.precomputed import PrecomputedTextCNN, table_bytes
+
+
+def _model(mode: str, kernel_sizes=(3, 4, 5), vocab: int = 50):
+    torch.manual_seed(0)
+    config = TextCNNConfig(
+        embedding_dim=12,
+        embedding_mode=mode,
+        vectors=None if mode == "rand" else "unused.bin",
+        num_filters=7,
+        kernel_sizes=list(kernel_sizes),
+    )
+    return get_model(config, vocab, 3).eval()
+
+
+@pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
+@pytest.mark.parametrize("kernel_sizes", [(3, 4, 5), (1, 2, 6), (7,)])
+def test_precomputed_equals_the_convolution(mode, kernel_sizes):
+    model = _model(mode, kernel_sizes)
+    fast = PrecomputedTextCNN(model).eval()
+    generator = torch.Generator().manual_seed(1)
+    lengths = torch.tensor([1, 2, 5, 17, 30])  # texts shorter than the widest filter included
+    ids = torch.randint(1, 50, (5, 32), generator=generator)
+    mask = torch.arange(32)[None] < lengths[:, None]
+    ids = torch.where(mask, ids, 0)  # padding id 0 after each text
+    with torch.no_grad():
+        expected, got = model(ids, mask), fast(ids, mask)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    # Padding holding junk ids (not 0) changes nothing: the mask decides what is real.
+    junk = torch.where(mask, ids, 7)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(junk, mask), expected, atol=1e-5, rtol=0)
+
+
+def test_table_size_is_vocabulary_by_taps_by_filters():
+    model = _model("rand", (3, 4, 5), vocab=50)
+    assert table_bytes(model, 50) == 4 * 50 * (3 + 4 + 5) * 7
+    fast = PrecomputedTextCNN(model)
+    assert sum(t.numel() for t in fast.tables) == (50 + 1) * (3 + 4 + 5) * 7  # + the zero row per tap
+
+
+def test_auto_uses_it_on_cpu_within_the_memory_cap_only():
+    model = _model("rand")
+    cpu = torch.device("cpu")
+    assert isinstance(fast_inference_model(model, 50, cpu, "auto"), PrecomputedTextCNN)
+    assert fast_inference_model(model, 50, cpu, "off") is None
+    assert fast_inference_model(model, 50, torch.device("meta"), "auto") is None  # not a CPU: the conv is faster
+    lstm = get_model(LSTMConfig(embedding_dim=8, hidden_size=4), 50, 3)
+    assert fast_inference_model(lstm, 50, cpu, "auto") is None
+    with pytest.raises(RunFolderError, match="only a TextCNN"):
+        fast_inference_model(lstm, 50, cpu, "on")
+
+
+def test_a_loaded_run_predicts_the_same_either_way(tiny_run):
+    from textcnn.inference import Run
+
+    texts = ["a superb, moving film", "dull", "", "the worst plot " * 30]
+    fast = Run.load(tiny_run, device="cpu", precompute="on")
+    slow = Run.load(tiny_run, device="cpu", precompute="off")
+    assert isinstance(fast.fast_model, PrecomputedTextCNN) and slow.fast_model is None
+    torch.testing.assert_close(
+        torch.from_numpy(fast.predict_proba(texts)), torch.from_numpy(slow.predict_proba(texts)), atol=1e-5, rtol=0
+    )

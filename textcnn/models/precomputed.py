@@ -1,0 +1,76 @@
+"""A trained TextCNN for inference only, with its first convolution looked up instead of computed.
+
+Once training is over the embedding no longer changes, so the response of each filter tap to each
+vocabulary word is fixed: ``table[v, t, f] = embedding[v] . weight[f, :, t]``. A filter's response at
+position ``p`` is then ``bias[f] + sum_t table[ids[p - before + t], t, f]``: gathers and adds in place of
+``L x taps x D`` multiply-adds per filter. The table costs ``vocab x taps x filters`` floats of memory
+(:func:`table_bytes`), so :meth:`~textcnn.inference.Run.load` uses it only where it pays (see there).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..layers import global_pool
+from ..layers.padding import same_padding
+from ..text.tokenizer import PAD_ID
+from .classifier import TextClassifier
+from .textcnn import CNNEncoder
+
+
+def table_bytes(model: TextClassifier, vocab_size: int) -> int:
+    """Bytes the lookup tables of ``model`` would hold (fp32): vocabulary x all taps x filters per branch."""
+    convs = model.encoder.convs
+    per_branch = convs.out_channels // len(convs.kernel_sizes)
+    return 4 * vocab_size * sum(convs.kernel_sizes) * per_branch
+
+
+class PrecomputedTextCNN(nn.Module):
+    """``ids (B, L), mask (B, L) -> logits (B, C)``, equal to the TextCNN it was built from (to float rounding).
+
+    One table per kernel size, ``(taps, vocab + 1, filters)``: row ``vocab`` is zeros, the input that
+    padding and positions past a text's ends see (the TextCNN zeroes the vectors there).
+    """
+
+    def __init__(self, model: TextClassifier) -> None:
+        super().__init__()
+        if not isinstance(model.encoder, CNNEncoder):
+            raise TypeError("only a TextCNN's first convolution can be precomputed")
+        convs = model.encoder.convs
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            vocab = model.embedding.trained or model.embedding.frozen
+            ids = torch.arange(vocab.num_embeddings, device=device).unsqueeze(1)  # (V, 1): each word alone
+            vectors = model.embedding(ids, torch.ones_like(ids, dtype=torch.bool))[:, 0].float()  # (V, D)
+            vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # (V + 1, D): + the zero row
+            tables, biases = [], []
+            for conv in convs.convs:
+                weight = conv.weight.float()  # (F, D, k)
+                tables.append(torch.einsum("vd,fdk->kvf", vectors, weight).contiguous())  # (k, V + 1, F)
+                biases.append(conv.bias.float() if conv.bias is not None else weight.new_zeros(weight.shape[0]))
+        self.tables = nn.ParameterList(nn.Parameter(t, requires_grad=False) for t in tables)
+        self.biases = nn.ParameterList(nn.Parameter(b, requires_grad=False) for b in biases)
+        self.kernel_sizes = convs.kernel_sizes
+        self.zero_id = vectors.shape[0] - 1
+        self.classifier = model.classifier
+        self.out_dim = model.encoder.out_dim
+
+    def feature_maps(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(B, L) -> (B, L, K * F)``: every filter's ReLU response at every position."""
+        ids = torch.where(mask, ids, self.zero_id)  # padding reads the zero row, as the TextCNN's zeroed vectors
+        batch, length = ids.shape
+        maps = []
+        for k, table, bias in zip(self.kernel_sizes, self.tables, self.biases):
+            before, after = same_padding(1, k)
+            padded = nn.functional.pad(ids, (before, after), value=self.zero_id)  # (B, L + k - 1)
+            windows = padded.unfold(1, k, 1)  # (B, L, k): the token under each tap of each window
+            # Tap t's rows live at t * rows_per_tap + id of the flattened (k * (V + 1), F) table.
+            rows = windows + torch.arange(k, device=ids.device) * table.shape[1]  # (B, L, k)
+            summed = nn.functional.embedding_bag(rows.reshape(-1, k), table.flatten(0, 1), mode="sum")  # (B*L, F)
+            maps.append(torch.relu_(summed.view(batch, length, -1) + bias))  # (B, L, F)
+        return torch.cat(maps, dim=-1)  # (B, L, K * F)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        maps = self.feature_maps(ids, mask).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
+        return self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
