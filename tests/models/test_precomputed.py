@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -68,6 +70,8 @@ def test_a_loaded_run_predicts_the_same_either_way(tiny_run):
     texts = ["a superb, moving film", "dull", "", "the worst plot " * 30]
     fast = Run.load(tiny_run, device="cpu", precompute="on")
     slow = Run.load(tiny_run, device="cpu", precompute="off")
+    # The tables hold fp32 sums; compare with the convolution in fp32 too (precision auto may pick bf16).
+    slow.config = dataclasses.replace(slow.config, train=dataclasses.replace(slow.config.train, precision="fp32"))
     assert isinstance(fast.fast_model, PrecomputedTextCNN) and slow.fast_model is None
     torch.testing.assert_close(
         torch.from_numpy(fast.predict_proba(texts)), torch.from_numpy(slow.predict_proba(texts)), atol=1e-5, rtol=0
