@@ -22,26 +22,6 @@ import time
 import numpy as np
 
 
-def vectorizer_for(analyzer: str, data, min_df: int):
-    """TF-IDF over word 1-2 grams (the run's words) or character 1-3 grams (the run's cleaned text)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from textcnn.text.tokenizer import build_tokenizer
-    from textcnn.text.vectors import words_of
-
-    if analyzer == "char":
-        normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
-        return TfidfVectorizer(
-            analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
-        )
-
-    def word_ngrams(text: str) -> list[str]:
-        (tokens,) = words_of([text], lowercase=data.lowercase, strip_html=data.strip_html)
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
-
-    return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)
-
-
 def score(model, x, labels: np.ndarray) -> float:
     """Accuracy; for label sets (``labels`` (N, C)) micro-F1 at the threshold chosen on these labels."""
     from textcnn.scoring import choose_threshold, multi_label_scores
@@ -54,19 +34,14 @@ def score(model, x, labels: np.ndarray) -> float:
 
 def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> dict:
     """Fit on train, choose C on validation, score the test split once (multi-label: micro-F1)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
+    from textcnn.peers import logistic_regression, tfidf_vectorizer
 
-    vectorizer = vectorizer_for(analyzer, data, min_df)
+    vectorizer = tfidf_vectorizer(analyzer, data, min_df)
     x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
     x_val, x_test = vectorizer.transform(splits.validation.texts), vectorizer.transform(splits.test.texts)
     best, tried = None, []
     for c in cs:
-        # liblinear is fast for two classes but does not do more; lbfgs fits a multinomial model.
-        solver = "liblinear" if len(splits.class_names) == 2 or splits.multi_label else "lbfgs"
-        model = LogisticRegression(C=c, max_iter=2000, solver=solver)
-        if splits.multi_label:  # one binary classifier per label, as the multi-label TextCNN has one sigmoid each
-            model = OneVsRestClassifier(model)
+        model = logistic_regression(c, len(splits.class_names), splits.multi_label)
         model.fit(x_train, splits.train.labels)
         val_accuracy = score(model, x_val, splits.validation.labels)
         tried.append({"C": c, "val_accuracy": round(val_accuracy, 4)})

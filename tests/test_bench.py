@@ -36,6 +36,8 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
         "configs/textcnn_imdb_nonstatic.yaml",
         "--config",
         "configs/lstm_imdb.yaml",
+        "--peers",
+        "tfidf,fasttext",
     ]
     for o in overrides:
         argv += ["--set", o]
@@ -55,6 +57,20 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
         assert inference.reviews_per_second_batch_1 > 0 and inference.latency_ms_batch_1.median > 0
         assert entry.peak_rss_mib_train > 0 and inference.peak_rss_mib > 0
         assert len(entry.seconds_to_accuracy) == 3
+    for entry in report.models.values():  # the quality-against-time fields
+        assert 0 <= entry.test_accuracy <= 1 and entry.train_seconds_total > report.prep_seconds > 0
+    textcnn = report.models["textcnn"]
+    assert textcnn.vectors_seconds is None and "missing" in textcnn.vectors_seconds_from  # tiny_vectors: no record
+    assert textcnn.inference_precomputed.reviews_per_second_large_batch.median > 0  # on CPU, a TextCNN gets both
+    assert report.models["lstm"].inference_precomputed is None and report.models["lstm"].vectors_seconds is None
+    tfidf = report.peers["tfidf"]
+    assert 0.5 <= tfidf.test_accuracy <= 1 and tfidf.train_seconds_total > 0 and tfidf.reviews_per_second > 0
+    assert tfidf.chosen["C"] in [t["C"] for t in tfidf.tried] and tfidf.peak_rss_mib > 0
+    assert tfidf.val_accuracy == pytest.approx(max(t["val_accuracy"] for t in tfidf.tried), abs=1e-4)
+    if "fasttext" in report.peers:  # installed with the dev extras; skipped with a note where it is missing
+        assert report.peers["fasttext"].test_accuracy > 0 and report.peers["fasttext"].reviews_per_second > 0
+    else:
+        assert "not installed" in report.skipped_peers["fasttext"]
     assert "textcnn_vs_lstm" in report.speedups or "lstm_vs_textcnn" in report.speedups
     raw = json.loads((out / "bench.json").read_text())  # the JSON keeps the names the README's figures use
     assert raw["models"]["textcnn"]["inference"]["reviews_per_second_large_batch"]["median"] > 0
@@ -62,6 +78,9 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     assert "| textcnn |" in table and "| lstm |" in table and "Machine:" in table
     with Image.open(out / "bench.png") as image:
         assert image.size[0] > 500
+    with Image.open(out / "pareto.png") as image:
+        assert image.size[0] > 500
+    assert "| tfidf (TF-IDF word 1-2 grams" in table and "test acc | total train s" in table
     assert "| textcnn |" in capsys.readouterr().out
 
 

@@ -16,6 +16,7 @@ import re
 import statistics
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,81 @@ def _inference(run: Run, texts: list[str], options: BenchOptions) -> InferenceRe
     )
 
 
+@dataclass
+class FirstRun:
+    """What the bench takes from each model's first training run (the one it keeps for inference)."""
+
+    precision: str
+    parameters: int
+    inference: InferenceResult
+    inference_precomputed: InferenceResult | None
+    test_accuracy: float
+    train_seconds: float  # training only, validation excluded
+
+
+def _precomputed_inference(run: Run, texts: list[str], options: BenchOptions) -> InferenceResult | None:
+    """The same inference timing with a TextCNN's first convolution looked up (CPU only; None otherwise)."""
+    from .inference import fast_inference_model
+
+    if run.device.type != "cpu":
+        return None
+    run.fast_model = fast_inference_model(run.model, run.tokenizer.get_vocab_size(), run.device, "auto")
+    if run.fast_model is None:
+        return None
+    try:
+        return _inference(run, texts, options)
+    finally:
+        run.fast_model = None
+
+
+def _test_accuracy(model, prepared, trainer: Trainer) -> float:
+    """Accuracy of the best-validation weights (restored by fit) on the test split, scored once."""
+    from .training import predict_logits
+
+    logits = predict_logits(model, prepared.test, trainer.device, precision=trainer.precision)
+    return float((logits.argmax(dim=1).numpy() == prepared.data.splits.test.labels).mean())
+
+
+def vectors_time(config: RunConfig) -> tuple[float | None, str]:
+    """Seconds the config's word vectors took to make, from the ``.json`` record beside them (None: no vectors)."""
+    if not config.model.pretrained:
+        return None, ""
+    record = Path(config.model.vectors).with_name(Path(config.model.vectors).name + ".json")
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, f"not recorded ({record} missing): the total leaves the vectors out"
+    if "total_seconds" in info:
+        return float(info["total_seconds"]), f"{record}: total_seconds (reading the text + training + saving)"
+    return float(info["train_seconds"]), f"{record}: train_seconds (word2vec training only)"
+
+
+def run_peers(options: BenchOptions, splits, data_config, log) -> tuple[dict, dict]:
+    """Train and time each requested classical peer on the bench's splits."""
+    from .peers import bench_fasttext, bench_tfidf, fasttext_available
+
+    peers, skipped = {}, {}
+    texts = splits.test.texts[: options.infer_texts]
+    for name in options.peers:
+        if name == "fasttext" and not fasttext_available():
+            skipped[name] = "the fasttext module is not installed (pip install -e '.[peers]')"
+            log(f"bench: skipping fasttext: {skipped[name]}")
+            continue
+        log(f"bench: training peer {name}")
+        with PeakMemory() as memory:
+            if name == "tfidf":
+                result = bench_tfidf(splits, data_config, texts)
+            else:
+                result = bench_fasttext(splits, data_config, texts, threads=torch.get_num_threads())
+        result.peak_rss_mib = memory.peak_bytes / 2**20
+        peers[name] = result
+        log(
+            f"[{name}] val acc {result.val_accuracy:.4f}, test acc {result.test_accuracy:.4f}, "
+            f"{result.train_seconds_total:.1f} s to train, {result.reviews_per_second:,.0f} reviews/s"
+        )
+    return peers, skipped
+
+
 def _settings(config) -> dict:
     """A config section as plain JSON values (lists, not tuples), so that bench.json reads back equal."""
     return json.loads(json.dumps(dataclasses.asdict(config)))
@@ -203,7 +279,9 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
 
+    started = time.perf_counter()
     data = prepare_data(first, log=log)  # one split, tokenizer and encoding for every model
+    prep_seconds = time.perf_counter() - started
     if data.splits.multi_label:
         raise UserError("bench times single-label classifiers; this data has label sets (use textcnn train)")
     train_ids, val_ids, train_tokens = data.train_ids, data.validation_ids, data.train_tokens
@@ -215,7 +293,7 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
         for i, c in enumerate(configs)
     ]
     runs: dict[str, list[TrainingRun]] = {name: [] for name in names}
-    first_runs: dict[str, tuple[str, int, InferenceResult]] = {}  # precision, parameters, inference
+    first_runs: dict[str, FirstRun] = {}
     for repeat in range(options.repeats):  # interleaved, so that drift in machine speed hits every model alike
         for name, config in zip(names, configs):
             seed = config.seed + repeat
@@ -244,10 +322,16 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
                 )
             )
             if repeat == 0:
-                parameters = prepared.num_parameters
                 run = Run(out, config, data.tokenizer, model.eval(), splits.class_names, trainer.device)
                 texts = splits.test.texts[: options.infer_texts]
-                first_runs[name] = (trainer.precision, parameters, _inference(run, texts, options))
+                first_runs[name] = FirstRun(
+                    precision=trainer.precision,
+                    parameters=prepared.num_parameters,
+                    inference=_inference(run, texts, options),
+                    inference_precomputed=_precomputed_inference(run, texts, options),
+                    test_accuracy=_test_accuracy(model, prepared, trainer),
+                    train_seconds=sum(r.seconds for r in fit.history),
+                )
             del model
 
     epoch_seconds: dict[str, Spread | None] = {}
@@ -263,15 +347,21 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
     for name, config, path in zip(names, configs, options.configs):
         spread = epoch_seconds[name]
         median = spread.median if spread is not None else float("nan")
-        precision, parameters, inference = first_runs[name]
+        first_run = first_runs[name]
+        vectors_seconds, vectors_from = vectors_time(config)
         results[name] = ModelBench(
             config=path,
             model=_settings(config.model),
             train_settings=_settings(config.train),
             runs=runs[name],
-            precision=precision,
-            num_parameters=parameters,
-            inference=inference,
+            precision=first_run.precision,
+            num_parameters=first_run.parameters,
+            inference=first_run.inference,
+            inference_precomputed=first_run.inference_precomputed,
+            test_accuracy=first_run.test_accuracy,
+            train_seconds_total=prep_seconds + first_run.train_seconds + (vectors_seconds or 0.0),
+            vectors_seconds=vectors_seconds,
+            vectors_seconds_from=vectors_from,
             epoch_seconds=spread,
             samples_per_second=len(train_ids) / median,
             tokens_per_second=train_tokens / median,
@@ -281,6 +371,7 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
             seconds_to_accuracy={f"{m:.4f}": _median_time_to(runs[name], m) for m in options.milestones},
         )
 
+    peers, skipped = run_peers(options, splits, first.data, log)
     report = BenchReport(
         machine=machine_info(trainer.device, [m.precision for m in results.values()]),
         data=BenchData(
@@ -299,15 +390,19 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
         else f"best validation accuracy of {slowest}",
         models=results,
         speedups=_speedups(results, slowest),
+        prep_seconds=prep_seconds,
+        peers=peers,
+        skipped_peers=skipped,
     )
     report.save(out / "bench.json")
     table = markdown_table(report)
     (out / "bench.md").write_text(table, encoding="utf-8")
-    from .plots import plot_bench
+    from .plots import plot_bench, plot_pareto
 
     plot_bench(report, out / "bench.png")
+    plot_pareto(report, out / "pareto.png")
     log(table)
-    log(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}")
+    log(f"wrote {out / 'bench.json'}, {out / 'bench.md'}, {out / 'bench.png'}, {out / 'pareto.png'}")
     return report
 
 
@@ -326,6 +421,44 @@ def _speedups(results: dict[str, ModelBench], slowest: str) -> dict[str, Speedup
             / base.inference.reviews_per_second_large_batch.median,
         )
     return out
+
+
+def quality_table(report: BenchReport) -> list[str]:
+    """Test accuracy against total training time, the networks beside the classical peers."""
+    rows = [
+        "",
+        "Test accuracy against the wall time from raw text to a trained model (tokenizing, training without "
+        "validation, and word vectors where used; a peer's time includes every setting it tried):",
+        "",
+        "| model | test acc | total train s | of which vectors s | reviews/s (inference, raw text) | peak RSS MiB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, e in report.models.items():
+        rate = e.inference.reviews_per_second_large_batch.median
+        if e.inference_precomputed is not None:
+            rate = max(rate, e.inference_precomputed.reviews_per_second_large_batch.median)
+        vectors = "" if e.vectors_seconds is None else f"{e.vectors_seconds:.0f}"
+        rows.append(
+            f"| {name} | {e.test_accuracy:.4f} | {e.train_seconds_total:.0f} | {vectors} | {rate:,.0f} | "
+            f"{e.peak_rss_mib_train:.0f} |"
+        )
+    for name, p in report.peers.items():
+        rows.append(
+            f"| {name} ({p.description}) | {p.test_accuracy:.4f} | {p.train_seconds_total:.0f} | | "
+            f"{p.reviews_per_second:,.0f} | {p.peak_rss_mib:.0f} |"
+        )
+    for name, why in report.skipped_peers.items():
+        rows.append(f"| {name} | skipped: {why} | | | | |")
+    precomputed = [n for n, e in report.models.items() if e.inference_precomputed is not None]
+    for name in precomputed:
+        e = report.models[name]
+        rows.append(
+            f"\n{name} inference with its first convolution looked up: "
+            f"{e.inference_precomputed.reviews_per_second_large_batch.median:,.0f} reviews/s against "
+            f"{e.inference.reviews_per_second_large_batch.median:,.0f} computed "
+            f"(peak RSS {e.inference_precomputed.peak_rss_mib:.0f} vs {e.inference.peak_rss_mib:.0f} MiB)."
+        )
+    return rows + [""]
 
 
 def markdown_table(report: BenchReport) -> str:
@@ -362,6 +495,7 @@ def markdown_table(report: BenchReport) -> str:
             cells = ["not reached" if t is None else f"{t:.0f}" for t in e.seconds_to_accuracy.values()]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += quality_table(report)
     for pair, s in report.speedups.items():
         tta = "n/a" if s.time_to_target is None else f"{s.time_to_target:.1f}x"
         lines.append(

@@ -460,9 +460,19 @@ class BenchOptions:
     infer_texts: int = option(5000, "test texts for the large-batch inference timing")
     infer_batch_size: int = option(512, "the large inference batch")
     latency_texts: int = option(200, "texts timed one at a time for batch-1 latency")
+    peers: tuple[str, ...] = option(
+        (),
+        "classical baselines trained on the same splits in the same run: tfidf (TF-IDF + logistic regression), "
+        "fasttext (needs the fasttext module; skipped with a note without it); space- or comma-separated",
+        metavar="PEER",
+    )
     progress: bool = True
 
     def __post_init__(self) -> None:
+        self.peers = tuple(name.strip() for item in self.peers for name in item.split(",") if name.strip())
+        unknown = [name for name in self.peers if name not in ("tfidf", "fasttext")]
+        if unknown:
+            raise ConfigError(f"--peers: {', '.join(unknown)} unknown; expected tfidf and/or fasttext")
         for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")

@@ -137,3 +137,45 @@ def plot_accuracies(
         ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def plot_pareto(report: BenchReport, path: str | Path) -> None:
+    """Test accuracy against total training seconds (log x): networks and classical peers, one point each.
+
+    A model is worth its time when no other point sits both left of it and above it.
+    """
+    points = [(name, m.train_seconds_total, m.test_accuracy) for name, m in report.models.items()]
+    points += [(name, p.train_seconds_total, p.test_accuracy) for name, p in report.peers.items()]
+    points = [(n, s, a) for n, s, a in points if s is not None and a is not None]
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = _figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    for i, (name, seconds, accuracy) in enumerate(points):
+        marker = "s" if name in report.peers else "o"
+        ax.scatter([seconds], [accuracy], s=60, marker=marker, color=colors[i % len(colors)], zorder=3)
+        ax.annotate(
+            f"{name}\n{accuracy:.2%}, {seconds:.0f} s",
+            (seconds, accuracy),
+            fontsize=8,
+            textcoords="offset points",
+            xytext=(6, -4),
+        )
+    frontier, best = [], -1.0
+    for _, seconds, accuracy in sorted(points, key=lambda p: p[1]):
+        if accuracy > best:  # nothing faster is as accurate
+            frontier.append((seconds, accuracy))
+            best = accuracy
+    if len(frontier) > 1:
+        ax.step(*zip(*frontier), where="post", color="gray", ls="--", lw=1, label="Pareto front")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xscale("log")
+    ax.set(
+        xlabel="seconds from raw text to a trained model (log scale)",
+        ylabel="test accuracy",
+        title="accuracy against training time (circles: networks, squares: classical peers)",
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.margins(x=0.25, y=0.15)
+    fig.suptitle(report.machine.describe(), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

@@ -178,6 +178,29 @@ class ModelBench:
     peak_rss_mib_train: float
     seconds_to_target: float | None  # median over runs; None unless every run reached the target
     seconds_to_accuracy: dict[str, float | None]  # the same for each milestone accuracy ("0.8800")
+    test_accuracy: float | None = None  # the first run's best-validation weights, scored once on the test split
+    # Raw text to trained model: tokenizing + training (validation excluded) + the word vectors, if any.
+    train_seconds_total: float | None = None
+    vectors_seconds: float | None = None
+    vectors_seconds_from: str = ""  # where the vectors' seconds come from (their .json record)
+    inference_precomputed: InferenceResult | None = None  # a TextCNN with its first layer looked up (CPU)
+
+
+@dataclass
+class PeerResult:
+    """One peer trained and scored on the same splits as the networks."""
+
+    name: str
+    description: str
+    chosen: dict  # the settings validation chose
+    tried: list[dict]  # every setting tried, with its validation accuracy
+    val_accuracy: float
+    test_accuracy: float
+    train_seconds_total: float  # raw training text to trained model, every setting tried included
+    reviews_per_second: float  # raw text to labels, on the bench's inference texts
+    peak_rss_mib: float = 0.0
+    note: str = ""
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -236,6 +259,9 @@ class BenchReport(JsonRecord):
     target_from: str
     models: dict[str, ModelBench]
     speedups: dict[str, Speedup]  # "<model>_vs_<slowest>"
+    prep_seconds: float = 0.0  # splits, tokenizer training and encoding, shared by every network
+    peers: dict[str, PeerResult] = field(default_factory=dict)  # classical baselines on the same splits
+    skipped_peers: dict[str, str] = field(default_factory=dict)  # peer -> why it did not run
 
 
 # ------------------------------------------------------------------------------------- cross-validation

@@ -14,7 +14,6 @@ from torch import nn
 
 from ..layers import global_pool
 from ..layers.padding import same_padding
-from ..text.tokenizer import PAD_ID
 from .classifier import TextClassifier
 from .textcnn import CNNEncoder
 
