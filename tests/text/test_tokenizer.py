@@ -108,3 +108,26 @@ def test_subwords_and_word_vectors_do_not_mix():
         load_config(None, ["tokenizer.kind=bpe", "model.embedding_mode=static", "model.vectors=v.bin"])
     with pytest.raises(ConfigError, match="tokenizer.kind: 'chars' is not allowed"):
         load_config(None, ["tokenizer.kind=chars"])
+
+
+def test_one_pass_word_splitter_cuts_as_the_two_step_one_did():
+    """The single Split gives exactly the pieces of WhitespaceSplit then Split(isolated) (the first version's)."""
+    from tokenizers import Regex, pre_tokenizers
+
+    from textcnn.text.tokenizer import WORD_PATTERN, word_splitter
+
+    two_step = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated")]
+    )
+    texts = [
+        "Don't stop -- it's   the film's best!!",
+        "tabs\tand\nnewlines\u00a0and\u2003em spaces",
+        "这部电影非常好看，我很喜欢！ mixed 日本語のテキスト ok",
+        "snake_case, e-mail@x.org, 3.14, ½ and émigré naïve",
+        "emoji 🎬🍿 and <br /> tags",
+        "",
+        "   ",
+        "'quoted' o'clock rock'n'roll ''",
+    ]
+    for text in texts:
+        assert word_splitter().pre_tokenize_str(text) == two_step.pre_tokenize_str(text), text

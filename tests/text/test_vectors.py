@@ -251,3 +251,26 @@ def test_vectors_command(tiny_data, tmp_path, capsys):
     assert "saved to" in capsys.readouterr().out
     assert main(["vectors", "--data", str(tiny_data), "--splits", "test", "--out", str(tmp_path / "x.bin")]) == 2
     assert "held out for evaluation" in capsys.readouterr().err and not (tmp_path / "x.bin").exists()
+
+
+def test_words_of_cuts_as_the_tokenizer_does():
+    """words_of finds words with the regex module; they must be the run tokenizer's pieces."""
+    from textcnn.text.tokenizer import build_tokenizer
+    from textcnn.text.vectors import words_of
+
+    texts = [
+        "Don't stop -- it's   the film's BEST!!<br /><br />Really.",
+        "tabs\tand\nnewlines\u00a0and\u2003em spaces, ｆｕｌｌ-width ＡＢＣ",
+        "这部电影非常好看，我很喜欢！ mixed 日本語のテキスト ok",
+        "snake_case, e-mail@x.org, 3.14, ½ and émigré naïve İstanbul ΣΊΣΥΦΟΣ",
+        "emoji 🎬🍿 and <i>tags</i> and a < b > c",
+        "",
+        "'quoted' o'clock rock'n'roll ''",
+    ]
+    for lowercase in (True, False):
+        tokenizer = build_tokenizer(lowercase=lowercase)
+        expected = [
+            [w for w, _ in tokenizer.pre_tokenizer.pre_tokenize_str(tokenizer.normalizer.normalize_str(t))]
+            for t in texts
+        ]
+        assert list(words_of(texts, lowercase=lowercase)) == expected

@@ -48,6 +48,16 @@ def _trainer(kind: str, vocab_size: int, min_frequency: int):
     return trainer(min_frequency=min_frequency, **common)
 
 
+def word_splitter() -> pre_tokenizers.PreTokenizer:
+    """Cut text into the pieces WORD_PATTERN matches, dropping what lies between them (whitespace).
+
+    One pass: the first version split on whitespace and then on the pattern, which gave the same pieces
+    (every character but whitespace matches the pattern) about 1.4x slower. Runs trained with it keep it
+    in their tokenizer.json.
+    """
+    return pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="removed", invert=True)
+
+
 def build_tokenizer(
     *, kind: str = "word", lowercase: bool = True, strip_html: bool = True, max_length: int | None = None
 ) -> Tokenizer:
@@ -62,9 +72,7 @@ def build_tokenizer(
         steps.append(normalizers.Lowercase())
     tokenizer = Tokenizer(_model(kind))
     tokenizer.normalizer = normalizers.Sequence(steps)
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated")]
-    )
+    tokenizer.pre_tokenizer = word_splitter()
     if max_length is not None:
         tokenizer.enable_truncation(max_length)
     return tokenizer

