@@ -241,11 +241,16 @@ def run_peers(options: BenchOptions, splits, data_config, log) -> tuple[dict, di
             log(f"bench: skipping fasttext: {skipped[name]}")
             continue
         log(f"bench: training peer {name}")
-        with PeakMemory() as memory:
-            if name == "tfidf":
-                result = bench_tfidf(splits, data_config, texts)
-            else:
-                result = bench_fasttext(splits, data_config, texts, threads=torch.get_num_threads())
+        try:
+            with PeakMemory() as memory:
+                if name == "tfidf":
+                    result = bench_tfidf(splits, data_config, texts)
+                else:
+                    result = bench_fasttext(splits, data_config, texts, threads=torch.get_num_threads())
+        except (RuntimeError, ValueError, MemoryError) as error:  # a peer's failure must not cost the networks' run
+            skipped[name] = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            log(f"bench: peer {name} {skipped[name]}")
+            continue
         result.peak_rss_mib = memory.peak_bytes / 2**20
         peers[name] = result
         log(
@@ -288,6 +293,7 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
     splits = data.splits
     log(f"bench: {len(train_ids)} training texts ({train_tokens:,} tokens), {len(val_ids)} validation texts")
 
+    peers, skipped = run_peers(options, splits, first.data, log)  # first: minutes, where the networks take longer
     names = [
         f"{c.model.name}" if [x.model.name for x in configs].count(c.model.name) == 1 else f"{c.model.name}-{i}"
         for i, c in enumerate(configs)
@@ -371,7 +377,6 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
             seconds_to_accuracy={f"{m:.4f}": _median_time_to(runs[name], m) for m in options.milestones},
         )
 
-    peers, skipped = run_peers(options, splits, first.data, log)
     report = BenchReport(
         machine=machine_info(trainer.device, [m.precision for m in results.values()]),
         data=BenchData(

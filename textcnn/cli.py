@@ -312,6 +312,15 @@ def _add_evaluate_command(commands) -> None:
     evaluate.set_defaults(func=_cmd_evaluate)
 
 
+def _add_text_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="texts (quote each one); else --file, else stdin")
+    parser.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
+    parser.add_argument(
+        "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
+    )
+
+
 def _add_predict_command(commands) -> None:
     """`textcnn predict`: label new texts with a trained run."""
     predict = commands.add_parser(
@@ -324,12 +333,7 @@ def _add_predict_command(commands) -> None:
         "number (or --id-column), the probability that of the predicted label. Options may come before or after "
         "the texts.",
     )
-    predict.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
-    predict.add_argument("text", nargs="*", metavar="TEXT", help="texts to label (quote each one)")
-    predict.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
-    predict.add_argument(
-        "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
-    )
+    _add_text_inputs(predict)
     predict.add_argument("--id-column", metavar="COLUMN", help="a table column to use as each result's id")
     predict.add_argument("--top-k", type=int, metavar="K", help="also list the K most probable classes")
     predict.add_argument("--all", action="store_true", help="also give every class's probability")
@@ -343,15 +347,6 @@ def _add_predict_command(commands) -> None:
     _add_inference_options(predict)
     predict.set_defaults(func=_cmd_predict)
     return predict
-
-
-def _add_text_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
-    parser.add_argument("text", nargs="*", metavar="TEXT", help="texts (quote each one); else --file, else stdin")
-    parser.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
-    parser.add_argument(
-        "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
-    )
 
 
 def _add_explain_command(commands) -> argparse.ArgumentParser:
