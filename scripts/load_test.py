@@ -68,9 +68,10 @@ def load_texts(data: str | None, n: int) -> list[str]:
         rng = np.random.default_rng(0)
         return [" ".join(rng.choice(words, size=int(rng.integers(20, 300)))) for _ in range(n)]
     from textcnn.config import DataConfig
-    from textcnn.text.data import load_corpus
+    from textcnn.text.data import load_raw
 
-    texts, _ = load_corpus(DataConfig(path=data), ["test"])
+    raw = load_raw(DataConfig(path=data))
+    texts = raw["test" if "test" in raw else next(iter(raw))][DataConfig.text_column]
     rng = np.random.default_rng(0)
     return [texts[i] for i in rng.choice(len(texts), size=min(n, len(texts)), replace=False)]
 

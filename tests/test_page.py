@@ -105,6 +105,10 @@ def test_page_reads_a_review_and_highlights_its_ngrams(server, tmp_path):
             page.click("#forward")
             assert "position 2 of" in page.text_content("#position-label")
             assert "ReLU" in page.text_content("#arithmetic")
+            # Slide to the last position: max pooling marks the peak and the filter's vote is spelled out.
+            page.eval_on_selector("#position", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
+            assert "max pooling keeps" in page.text_content("#arithmetic")
+            assert page.locator("#slide text", has_text="max pooling keeps this").count() == 1
             page.screenshot(path=str(shot), full_page=True)
             assert not errors, errors
         finally:
