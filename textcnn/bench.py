@@ -105,10 +105,20 @@ def cpu_model_and_isa() -> tuple[str, list[str]]:
     return cpu, [name for flag, name in ISA_FLAGS.items() if flag in present]
 
 
+def kernel_isa(isa: list[str]) -> str:
+    """torch's CPU kernel level and oneDNN's cap, marked ``limited`` when they are below what the CPU has."""
+    capability = torch.backends.cpu.get_cpu_capability()  # e.g. AVX512, AVX2 (ATEN_CPU_CAPABILITY lowers it)
+    onednn = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
+    limited = ("avx512" in isa and capability == "AVX2") or (onednn.upper().startswith("AVX2") and "avx512" in isa)
+    text = f"torch {capability}" + (f", oneDNN {onednn}" if onednn else "")
+    return f"{'limited: ' if limited else ''}{text}"
+
+
 def machine_info(device: torch.device, precisions: list[str] | None = None) -> MachineInfo:
     cpu, isa = cpu_model_and_isa()
     return MachineInfo(
         isa=isa,
+        kernels=kernel_isa(isa),
         precisions=sorted(set(precisions or [])),
         cpu=cpu,
         cores=os.cpu_count(),

@@ -226,13 +226,17 @@ class MachineInfo:
         default_factory=list
     )  # the instruction sets that matter here: avx2, avx512, avx512_bf16, amx
     precisions: list[str] = field(default_factory=list)  # what the models computed in (fp32, bf16)
+    # What torch's own CPU kernels use (torch.backends.cpu.get_cpu_capability()), and oneDNN's cap if one is
+    # set (ONEDNN_MAX_CPU_ISA): below the CPU's own instruction sets when limited, e.g. to time the AVX2 class.
+    kernels: str = ""
 
     def describe(self) -> str:
         """One line naming the CPU, its instruction sets and the precision, for tables and figures."""
         isa = "/".join(self.isa) or "no AVX2"
         gpu = f", {self.gpu}" if self.gpu else ""
+        kernels = f", kernels {self.kernels}" if self.kernels.startswith("limited") else ""
         return (
-            f"{self.cpu} ({isa}), {self.cores} cores, {self.threads} torch threads, "
+            f"{self.cpu} ({isa}{kernels}), {self.cores} cores, {self.threads} torch threads, "
             f"{'/'.join(self.precisions) or 'fp32'}, torch {self.torch}, device {self.device}{gpu}"
         )
 
