@@ -69,7 +69,7 @@ def main() -> None:
     for name, fn in stages.items():
         print(f"{name:>28}: {best_rate(fn, n, args.repeats):>9,.0f} reviews/s")
     for mode in ("off", "on"):
-        run.fast_model = fast if mode == "on" else None
+        run.precompute = mode
         rate = best_rate(lambda: run.predict_proba(texts, args.batch_size), n, args.repeats)
         print(f"{'end to end, precompute ' + mode:>28}: {rate:>9,.0f} reviews/s")
 

@@ -204,17 +204,11 @@ class FirstRun:
 
 def _precomputed_inference(run: Run, texts: list[str], options: BenchOptions) -> InferenceResult | None:
     """The same inference timing with a TextCNN's first convolution looked up (CPU only; None otherwise)."""
-    from .inference import fast_inference_model
-
-    if run.device.type != "cpu":
-        return None
-    run.fast_model = fast_inference_model(run.model, run.tokenizer.get_vocab_size(), run.device, "auto")
-    if run.fast_model is None:
-        return None
+    run.precompute = "auto"
     try:
-        return _inference(run, texts, options)
+        return None if run.fast_model() is None else _inference(run, texts, options)
     finally:
-        run.fast_model = None
+        run.precompute = "off"
 
 
 def _test_accuracy(model, prepared, trainer: Trainer) -> float:

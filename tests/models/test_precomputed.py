@@ -72,7 +72,8 @@ def test_a_loaded_run_predicts_the_same_either_way(tiny_run):
     slow = Run.load(tiny_run, device="cpu", precompute="off")
     # The tables hold fp32 sums; compare with the convolution in fp32 too (precision auto may pick bf16).
     slow.config = dataclasses.replace(slow.config, train=dataclasses.replace(slow.config.train, precision="fp32"))
-    assert isinstance(fast.fast_model, PrecomputedTextCNN) and slow.fast_model is None
+    assert isinstance(fast.fast_model(), PrecomputedTextCNN) and slow.fast_model() is None
+    assert fast.fast_model() is fast.fast_model()  # built once
     torch.testing.assert_close(
         torch.from_numpy(fast.predict_proba(texts)), torch.from_numpy(slow.predict_proba(texts)), atol=1e-5, rtol=0
     )
