@@ -108,7 +108,7 @@ def test_chunked_oversized_body_is_cut_off(client):
 
 def test_explain_has_its_own_smaller_limit(client):
     response = client.post("/explain", json={"texts": ["a", "b", "c"]})
-    assert response.status_code == 413 and "max_explain_texts" in response.json()["error"]
+    assert response.status_code == 413 and "--max-explain-texts" in response.json()["error"]
     assert client.post("/explain", json={"texts": ["a"], "top": 0}).status_code == 422
     assert client.get("/predict").status_code == 405
     assert client.get("/nowhere").status_code == 404

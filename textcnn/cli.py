@@ -18,6 +18,7 @@ from .config import (
     VECTOR_FORMATS,
     BenchOptions,
     DataConfig,
+    ServeLimits,
     TrainConfig,
     Word2VecOptions,
     load_config,
@@ -171,9 +172,11 @@ def _cmd_filters(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import ServeLimits, serve
+    from .serve import serve
 
-    limits = ServeLimits(max_texts=args.max_texts, max_body_bytes=args.max_body_bytes)
+    limits = ServeLimits(
+        max_texts=args.max_texts, max_explain_texts=args.max_explain_texts, max_body_bytes=args.max_body_bytes
+    )
     serve(args.run_dir, host=args.host, port=args.port, limits=limits, device=args.device)
     return 0
 
@@ -407,8 +410,6 @@ def _add_filters_command(commands) -> None:
 
 def _add_serve_command(commands) -> None:
     """`textcnn serve`: an HTTP service and the page."""
-    from .config import ServeLimits
-
     serve = commands.add_parser(
         "serve",
         help="serve a run over HTTP: /predict, /explain, /health and a page that shows the TextCNN reading",
@@ -426,6 +427,12 @@ def _add_serve_command(commands) -> None:
         type=_positive_int,
         default=ServeLimits.max_texts,
         help=f"most texts per request (default: {ServeLimits.max_texts})",
+    )
+    serve.add_argument(
+        "--max-explain-texts",
+        type=_positive_int,
+        default=ServeLimits.max_explain_texts,
+        help=f"most texts per /explain request, which costs more per text (default: {ServeLimits.max_explain_texts})",
     )
     serve.add_argument(
         "--max-body-bytes",

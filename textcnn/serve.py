@@ -191,7 +191,7 @@ def create_app(run: Run, limits: ServeLimits | None = None) -> FastAPI:
     @app.post("/explain")
     async def explain(request: ExplainRequest) -> dict:
         """What ``textcnn explain`` gives: exact n-gram contributions for a TextCNN, occlusion otherwise."""
-        _check_texts(request.texts, limits.max_explain_texts, "max_explain_texts")
+        _check_texts(request.texts, limits.max_explain_texts, "--max-explain-texts")
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
             executor, lambda: explain_texts(run, request.texts, top_filters=request.top)
