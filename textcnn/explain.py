@@ -232,10 +232,15 @@ def explain_by_occlusion(
     }
 
 
+def explains_exactly(model: TextModel) -> bool:
+    """Whether ``model`` has the exact decomposition: a classifier over a TextCNN encoder."""
+    return isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)
+
+
 def explain_texts(run, texts: Sequence[str], *, top_filters: int = 10) -> list[dict]:
     """One explanation per text from a loaded :class:`~textcnn.inference.Run`: exact for a TextCNN."""
     model = run.model
-    exact = isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)
+    exact = explains_exactly(model)
     options = {"multi_label": run.multi_label, "threshold": run.threshold}
     out = []
     for raw in texts:
@@ -257,7 +262,7 @@ def slide(run, raw: str, filter_index: int | None = None, *, max_tokens: int = 6
     the sum with the bias, the ReLU response, and where max pooling takes it.
     """
     model = run.model
-    if not (isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)):
+    if not explains_exactly(model):
         raise ValueError("the step-through needs a TextCNN run")
     text = TokenizedText.of(run.tokenizer, raw)
     text = TokenizedText(text.text, text.ids[:max_tokens], text.offsets[:max_tokens])

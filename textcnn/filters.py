@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from .errors import UserError
+from .explain import explains_exactly
 from .files import atomic_write, atomic_write_text
-from .models import CNNEncoder, TextClassifier
 from .pipeline import eval_batches
 from .progress import progress_bar
 from .text.data import load_eval_split
@@ -118,7 +118,7 @@ def filter_report(
 ) -> FilterReport:
     """Pool every filter over (a seeded sample of ``max_texts`` of) a split and summarise the ``top`` filters."""
     model = run.model
-    if not (isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)):
+    if not explains_exactly(model):
         raise UserError(f"{run.path} is not a TextCNN run: only a TextCNN has filters to read")
     data_config = run.config.data if data is None else dataclasses.replace(run.config.data, path=data)
     split, texts = load_eval_split(data_config, split, run.class_names)
