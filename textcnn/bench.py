@@ -1,9 +1,11 @@
 """``textcnn bench``: train and time several models side by side, in one process, on the same data.
 
 For each config: seconds per training epoch, samples and tokens per second, validation accuracy
-against wall-clock training seconds, time to a target validation accuracy, inference speed from raw
-text (tokenizing included) at batch size 1 and at a large batch, and peak resident memory. Writes
-``bench.json``, ``bench.md`` (the table) and ``bench.png`` (the figure).
+against wall-clock training seconds, time to a target validation accuracy, test accuracy, the total
+time from raw text to a trained model (word vectors included), inference speed from raw text
+(tokenizing included) at batch size 1 and at a large batch, computed and with a TextCNN's first layer
+looked up, and peak resident memory. ``--peers`` adds the classical baselines (``textcnn.peers``) on the
+same splits. Writes ``bench.json``, ``bench.md`` (the tables), ``bench.png`` and ``pareto.png``.
 """
 
 from __future__ import annotations

@@ -474,9 +474,11 @@ def _add_bench_command(commands) -> None:
         help="train and time models side by side (TextCNN vs LSTM)",
         description="Train two or more configs one after another in this process, on the same data, tokenizer, "
         "batch size, threads and device, and measure: seconds per epoch, samples and tokens per second, "
-        "validation accuracy against training seconds, time to a target validation accuracy, inference speed "
-        "from raw text (tokenizing included) at batch size 1 and at a large batch, and peak resident memory. "
-        "Writes bench.json, bench.md and bench.png.",
+        "validation accuracy against training seconds, time to a target validation accuracy, test accuracy, "
+        "total seconds from raw text to a trained model (word vectors included, from their .json record), "
+        "inference speed from raw text (tokenizing included) at batch size 1 and at a large batch, and peak "
+        "resident memory. --peers trains TF-IDF + logistic regression and fastText on the same splits. Writes "
+        "bench.json, bench.md, bench.png and pareto.png (test accuracy against training time).",
     )
     bench.add_argument(
         "--config",
