@@ -33,6 +33,7 @@ from .runs import CHECKPOINT, FINISHED, INTERRUPTED, RunFolder, default_run_dir
 from .scoring import choose_threshold, multi_label_scores
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
+from .text.token_store import TokenStore
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenization_warnings, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
 from .training import (
@@ -58,7 +59,7 @@ RESUMABLE_KEYS = ("train.epochs", "train.patience")
 # ------------------------------------------------------------------------------------------- batches
 
 
-def train_batches(ids: list[np.ndarray], labels: np.ndarray, train: TrainConfig, seed: int) -> BucketedBatches:
+def train_batches(ids: Sequence[np.ndarray], labels: np.ndarray, train: TrainConfig, seed: int) -> BucketedBatches:
     """Shuffled, length-bucketed training batches as the train config says."""
     return BucketedBatches(
         ids,
@@ -71,7 +72,7 @@ def train_batches(ids: list[np.ndarray], labels: np.ndarray, train: TrainConfig,
     )
 
 
-def eval_batches(ids: list[np.ndarray], labels: np.ndarray | None, train: TrainConfig) -> BucketedBatches:
+def eval_batches(ids: Sequence[np.ndarray], labels: np.ndarray | None, train: TrainConfig) -> BucketedBatches:
     """Length-sorted evaluation / prediction batches, capped in texts and in padded tokens."""
     return BucketedBatches(
         ids,
@@ -103,10 +104,11 @@ def read_vectors(config: ModelConfig) -> KeyedVectors:
 
 
 def load_pretrained_embedding(
-    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: list[np.ndarray], *, seed: int
+    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: Sequence[np.ndarray], *, seed: int
 ) -> Coverage:
     """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
-    counts = np.bincount(np.concatenate(train_ids), minlength=tokenizer.get_vocab_size())
+    flat = train_ids.ids if isinstance(train_ids, TokenStore) else np.concatenate(train_ids)
+    counts = np.bincount(flat, minlength=tokenizer.get_vocab_size())
     table, coverage = vectors_for_vocab(
         vectors, tokenizer.get_vocab(), special_ids=(PAD_ID, UNK_ID), padding_idx=PAD_ID, token_counts=counts, seed=seed
     )
@@ -123,9 +125,9 @@ class PreparedData:
 
     splits: TextSplits
     tokenizer: Tokenizer
-    train_ids: list[np.ndarray]
-    validation_ids: list[np.ndarray]
-    test_ids: list[np.ndarray]
+    train_ids: TokenStore  # one flat array of ids per split (textcnn.text.token_store)
+    validation_ids: TokenStore
+    test_ids: TokenStore
 
     @property
     def vocab_size(self) -> int:
@@ -133,7 +135,7 @@ class PreparedData:
 
     @property
     def train_tokens(self) -> int:
-        return int(sum(len(x) for x in self.train_ids))
+        return int(self.train_ids.lengths.sum())
 
 
 def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: Log = print) -> PreparedData:

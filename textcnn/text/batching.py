@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .token_store import TokenStore
 from .tokenizer import PAD_ID
 
 
@@ -79,7 +80,10 @@ class BucketedBatches:
         max_tokens: int | None = None,
     ) -> None:
         self.sequences, self.labels = sequences, labels
-        self.lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        if isinstance(sequences, TokenStore):  # the lengths are the offsets' differences: no pass over the texts
+            self.lengths = sequences.lengths
+        else:
+            self.lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
         self.batch_size, self.shuffle, self.chunk, self.seed = batch_size, shuffle, chunk, seed
         self.pad_multiple, self.max_tokens = pad_multiple, max_tokens
         self.epoch = 0

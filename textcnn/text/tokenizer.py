@@ -17,6 +17,7 @@ from tokenizers.trainers import BpeTrainer, UnigramTrainer, WordLevelTrainer, Wo
 
 from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
+from .token_store import TokenStore
 
 # Chinese and Japanese are written without spaces: each ideograph or kana is a token of its own
 # (as BERT's basic tokenizer splits Chinese characters), so that a clause is not one unseen "word".
@@ -107,20 +108,19 @@ def tokenizer_from_config(texts: Sequence[str], data: DataConfig, tokenizer: Tok
     )
 
 
-def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> list[np.ndarray]:
-    """Token ids per text (batch-encoded in Rust, truncated as the tokenizer says).
+def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> TokenStore:
+    """Token ids per text (batch-encoded in Rust, truncated as the tokenizer says), stored flat.
 
     A text with no tokens (empty or only whitespace) becomes a single [UNK], so every text has
     at least one real position.
     """
-    empty = np.array([UNK_ID], dtype=np.int32)
-    out: list[np.ndarray] = []
+    pieces: list[TokenStore] = []
     # In chunks: an Encoding keeps every token's string, offsets and masks, ~100 bytes a token, so
     # encoding all of IMDB at once would hold over a gigabyte that only the ids are needed from.
     for start in range(0, len(texts), chunk):
         encodings = tokenizer.encode_batch_fast(list(texts[start : start + chunk]), add_special_tokens=False)
-        out.extend(np.asarray(e.ids, dtype=np.int32) if e.ids else empty for e in encodings)
-    return out
+        pieces.append(TokenStore.from_sequences(e.ids or [UNK_ID] for e in encodings))
+    return TokenStore.concatenate(pieces)
 
 
 def tokenization_warnings(tokenizer: Tokenizer, ids: Sequence[np.ndarray], *, long_token: int = 16) -> list[str]:
@@ -129,7 +129,8 @@ def tokenization_warnings(tokenizer: Tokenizer, ids: Sequence[np.ndarray], *, lo
     Text with no spaces between words in a script this tokenizer does not split would come out as
     one long "word" per clause: each seen once, so nearly all of them [UNK] or long and rare.
     """
-    counts = np.bincount(np.concatenate(ids), minlength=tokenizer.get_vocab_size())  # (vocab,)
+    flat = ids.ids if isinstance(ids, TokenStore) else np.concatenate(ids)  # every training token, once
+    counts = np.bincount(flat, minlength=tokenizer.get_vocab_size())  # (vocab,)
     total = max(int(counts.sum()), 1)
     lengths = np.array([len(tokenizer.id_to_token(i) or "") for i in range(len(counts))])
     long_share = float(counts[lengths >= long_token].sum()) / total

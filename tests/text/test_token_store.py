@@ -1,0 +1,68 @@
+"""The flat token store holds exactly what the per-text arrays held, and batches the same way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from textcnn.text.batching import BucketedBatches
+from textcnn.text.token_store import TokenStore
+from textcnn.text.tokenizer import UNK_ID, encode, train_tokenizer
+
+from ..conftest import make_reviews
+
+
+def old_encode(tokenizer, texts):
+    """The list-of-arrays path the store replaces: one array per text, [UNK] for a text with no tokens."""
+    encodings = tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+    return [np.asarray(e.ids or [UNK_ID], dtype=np.int32) for e in encodings]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    texts, labels = make_reviews(300, seed=5)
+    texts += ["", "   ", "<br />", "这部电影非常好看"]  # texts with no tokens become one [UNK]
+    labels += [0, 1, 0, 1]
+    tokenizer = train_tokenizer(texts, vocab_size=200, min_frequency=1, max_length=20)
+    return tokenizer, texts, np.array(labels)
+
+
+def test_encode_gives_the_same_ids_as_the_old_path(corpus):
+    tokenizer, texts, _ = corpus
+    store = encode(tokenizer, texts, chunk=7)  # several chunks, concatenated
+    old = old_encode(tokenizer, texts)
+    assert isinstance(store, TokenStore) and len(store) == len(old)
+    for i, ids in enumerate(old):
+        np.testing.assert_array_equal(store[i], ids)
+    assert store[-1].tolist() == old[-1].tolist()
+    np.testing.assert_array_equal(store.lengths, [len(x) for x in old])
+    assert store.ids.dtype == np.int32 and store.nbytes == 4 * store.lengths.sum() + 8 * (len(store) + 1)
+
+
+def test_bucketed_batches_from_the_store_equal_the_old_ones(corpus):
+    tokenizer, texts, labels = corpus
+    store, old = encode(tokenizer, texts), old_encode(tokenizer, texts)
+    for shuffle, max_tokens in ((True, None), (False, None), (False, 64)):
+        new_batches = BucketedBatches(store, labels, 16, shuffle=shuffle, seed=3, pad_multiple=8, max_tokens=max_tokens)
+        old_batches = BucketedBatches(old, labels, 16, shuffle=shuffle, seed=3, pad_multiple=8, max_tokens=max_tokens)
+        for epoch in (0, 1):
+            new_batches.set_epoch(epoch)
+            old_batches.set_epoch(epoch)
+            pairs = list(zip(new_batches, old_batches, strict=True))
+            assert len(pairs) == len(old_batches)
+            for a, b in pairs:
+                assert np.array_equal(a.index, b.index) and a.ids.equal(b.ids) and a.mask.equal(b.mask)
+                assert a.labels.equal(b.labels)
+
+
+def test_subsets_slices_and_errors():
+    store = TokenStore.from_sequences([[1, 2, 3], [4], [], [5, 6]])
+    assert [x.tolist() for x in store.subset(np.array([3, 0, 2]))] == [[5, 6], [1, 2, 3], []]
+    assert [x.tolist() for x in store[1:3]] == [[4], []]
+    assert np.shares_memory(store[0], store.ids)  # indexing a text gives a view
+    with pytest.raises(IndexError):
+        store[4]
+    with pytest.raises(ValueError, match="offsets"):
+        TokenStore(np.array([1, 2]), np.array([0, 3]))
+    empty = TokenStore.concatenate([])
+    assert len(empty) == 0 and empty.nbytes == 8

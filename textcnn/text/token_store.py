@@ -1,0 +1,72 @@
+"""Token ids of many texts in one flat array: no Python object per text.
+
+A list of per-text NumPy arrays costs about 100 bytes of object overhead per text on top of the ids,
+and millions of small allocations. Here text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``: 4 bytes per
+token plus 8 per text, and indexing a text gives a view, not a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+class TokenStore(Sequence):
+    """A read-only sequence of ``(L_i,)`` int32 id arrays, stored flat: ``ids (T,)`` and ``offsets (N + 1,)``."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
+        ids, offsets = np.asarray(ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
+        if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(ids):
+            raise ValueError("offsets must start at 0 and end at len(ids)")
+        if np.any(np.diff(offsets) < 0):
+            raise ValueError("offsets must not decrease")
+        self.ids, self.offsets = ids, offsets
+
+    @classmethod
+    def from_sequences(cls, sequences: Iterable[Sequence[int] | np.ndarray]) -> TokenStore:
+        """Flatten per-text id sequences (the old list-of-arrays form) into a store."""
+        arrays = [np.asarray(s, dtype=np.int32) for s in sequences]
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+        return cls(ids, offsets)
+
+    @classmethod
+    def concatenate(cls, stores: Sequence[TokenStore]) -> TokenStore:
+        """The texts of several stores, in order, as one store."""
+        if not stores:
+            return cls(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+        starts = np.cumsum([0] + [len(s.ids) for s in stores[:-1]])
+        offsets = np.concatenate([[0]] + [s.offsets[1:] + start for s, start in zip(stores, starts)])
+        return cls(np.concatenate([s.ids for s in stores]), offsets)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """``(N,)`` tokens per text."""
+        return np.diff(self.offsets)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: the ids and the offsets."""
+        return self.ids.nbytes + self.offsets.nbytes
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):
+            i = int(index) + (len(self) if index < 0 else 0)
+            if not 0 <= i < len(self):
+                raise IndexError(f"text {index} out of range for {len(self)} texts")
+            return self.ids[self.offsets[i] : self.offsets[i + 1]]  # a view
+        return self.subset(np.arange(len(self))[index])
+
+    def subset(self, indices: np.ndarray) -> TokenStore:
+        """A new store holding the texts at ``indices``, in that order (a copy)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        starts, lengths = self.offsets[indices], self.lengths[indices]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        # Every position of the new flat array maps back to one position of the old one.
+        positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return TokenStore(self.ids[positions], offsets)
