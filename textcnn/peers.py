@@ -31,7 +31,7 @@ def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from .text.tokenizer import build_tokenizer
-    from .text.vectors import words_of
+    from .text.vectors import word_cutter
 
     if analyzer == "char":
         normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
@@ -39,8 +39,10 @@ def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
             analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
         )
 
+    cut = word_cutter(lowercase=data.lowercase, strip_html=data.strip_html)  # once, not once per text
+
     def word_ngrams(text: str) -> list[str]:
-        (tokens,) = words_of([text], lowercase=data.lowercase, strip_html=data.strip_html)
+        tokens = cut(text)
         return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
     return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)

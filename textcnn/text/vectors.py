@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,19 +41,26 @@ if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
 
 
-def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool = True) -> Iterator[list[str]]:
-    """Each text as the list of words a run's tokenizer would see (no truncation, no vocabulary).
+def word_cutter(*, lowercase: bool = True, strip_html: bool = True) -> Callable[[str], list[str]]:
+    """A function from one text to the list of words a run's tokenizer would see (no truncation, no vocabulary).
 
     The tokenizer's own normalizer cleans the text; the words are then cut by WORD_PATTERN with the
     ``regex`` module, which gives the pre-tokenizer's pieces (tested) without building an offset pair
-    per word: 1.8x faster, and word2vec reads tens of millions of words.
+    per word: 1.8x faster, and word2vec reads tens of millions of words. Build it once and call it per
+    text: building the normalizer costs about 140 us, as much as cutting a short review.
     """
     import regex
 
     normalize = build_tokenizer(lowercase=lowercase, strip_html=strip_html).normalizer.normalize_str
     find_words = regex.compile(WORD_PATTERN).findall
+    return lambda text: find_words(normalize(text or ""))
+
+
+def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool = True) -> Iterator[list[str]]:
+    """Each text as the list of words a run's tokenizer would see (:func:`word_cutter` over ``texts``)."""
+    cut = word_cutter(lowercase=lowercase, strip_html=strip_html)
     for text in texts:
-        yield find_words(normalize(text or ""))
+        yield cut(text)
 
 
 # --------------------------------------------------------------------------------------------- training
