@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .models import CNNEncoder, TextClassifier, TextModel
+from .models import TextClassifier, TextModel, is_textcnn
 from .text.tokenizer import UNK_ID
 
 EXACT_METHOD = "max-pool decomposition"
@@ -96,8 +96,8 @@ def explain_cnn(
     n-gram's contribution spread evenly over its tokens) and the ``top_filters`` that pushed hardest
     towards the predicted class. For every class, ``bias + sum(ngram contributions) == logit``.
     """
+    assert is_textcnn(model)
     encoder = model.encoder
-    assert isinstance(encoder, CNNEncoder)
     device = next(model.parameters()).device
     ids = torch.from_numpy(text.ids).unsqueeze(0).to(device)  # (1, L)
     mask = torch.ones_like(ids, dtype=torch.bool)  # (1, L): one text, no padding
@@ -110,12 +110,10 @@ def explain_cnn(
     per_filter = weight * values[None, :]  # (C, F): W[c, f] * h_f
 
     length = len(text.ids)
-    windows = encoder.filter_windows()
+    firsts, lasts = encoder.peak_spans(positions, length)  # (F,) each: the tokens each filter read
     by_ngram: dict[tuple[int, int], list[int]] = defaultdict(list)
     for f in np.flatnonzero(values > 0):  # a filter that never fired (h_f = 0) contributes nothing
-        before, after = windows[f]
-        p = int(positions[f])
-        by_ngram[(max(p - before, 0), min(p + after, length - 1))].append(int(f))
+        by_ngram[(int(firsts[f]), int(lasts[f]))].append(int(f))
 
     ngrams, token_scores = [], np.zeros((length, len(class_names)))
     for (first, last), filters in by_ngram.items():
@@ -143,17 +141,15 @@ def explain_cnn(
     pull = per_filter[predicted] - per_filter.mean(axis=0)  # (F,)
     strongest = [int(f) for f in np.argsort(-np.abs(pull)) if values[f] > 0][:top_filters]
     filters = []
+    widths = [before + after + 1 for before, after in encoder.filter_windows()]
     for f in strongest:
-        before, after = windows[f]
-        p = int(positions[f])
-        first, last = max(p - before, 0), min(p + after, length - 1)
-        start, end, raw = text.span(first, last)
+        start, end, raw = text.span(int(firsts[f]), int(lasts[f]))
         filters.append(
             {
                 "filter": f,
-                "width": before + after + 1,
+                "width": widths[f],
                 "activation": round(float(values[f]), 6),
-                "position": p,
+                "position": int(positions[f]),
                 "ngram": raw,
                 "start": start,
                 "end": end,
@@ -232,15 +228,10 @@ def explain_by_occlusion(
     }
 
 
-def explains_exactly(model: TextModel) -> bool:
-    """Whether ``model`` has the exact decomposition: a classifier over a TextCNN encoder."""
-    return isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)
-
-
 def explain_texts(run, texts: Sequence[str], *, top_filters: int = 10) -> list[dict]:
     """One explanation per text from a loaded :class:`~textcnn.inference.Run`: exact for a TextCNN."""
     model = run.model
-    exact = explains_exactly(model)
+    exact = is_textcnn(model)
     options = {"multi_label": run.multi_label, "threshold": run.threshold}
     out = []
     for raw in texts:
@@ -262,7 +253,7 @@ def slide(run, raw: str, filter_index: int | None = None, *, max_tokens: int = 6
     the sum with the bias, the ReLU response, and where max pooling takes it.
     """
     model = run.model
-    if not explains_exactly(model):
+    if not is_textcnn(model):
         raise ValueError("the step-through needs a TextCNN run")
     text = TokenizedText.of(run.tokenizer, raw)
     text = TokenizedText(text.text, text.ids[:max_tokens], text.offsets[:max_tokens])

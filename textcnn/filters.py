@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from .errors import UserError
-from .explain import explains_exactly
 from .files import atomic_write, atomic_write_text
+from .models import is_textcnn
 from .pipeline import eval_batches
 from .progress import progress_bar
 from .text.data import load_eval_split
@@ -100,10 +100,6 @@ class FilterReport:
         return figure
 
 
-def _window_tokens(ids: np.ndarray, position: int, before: int, after: int) -> np.ndarray:
-    return ids[max(position - before, 0) : min(position + after, len(ids) - 1) + 1]
-
-
 @torch.no_grad()
 def filter_report(
     run,
@@ -118,7 +114,7 @@ def filter_report(
 ) -> FilterReport:
     """Pool every filter over (a seeded sample of ``max_texts`` of) a split and summarise the ``top`` filters."""
     model = run.model
-    if not explains_exactly(model):
+    if not is_textcnn(model):
         raise UserError(f"{run.path} is not a TextCNN run: only a TextCNN has filters to read")
     data_config = run.config.data if data is None else dataclasses.replace(run.config.data, path=data)
     split, texts = load_eval_split(data_config, split, run.class_names)
@@ -141,16 +137,16 @@ def filter_report(
     centred = weight - weight.mean(axis=0, keepdims=True)  # (C, F): softmax sees only differences
     towards = centred.argmax(axis=0)  # (F,)
     impact = centred.max(axis=0) * values.mean(axis=0)  # (F,)
-    windows = encoder.filter_windows()
+    firsts, lasts = encoder.peak_spans(positions, ids.lengths[:, None])  # (N, F) each: the tokens each filter read
+    widths = [before + after + 1 for before, after in encoder.filter_windows()]
     report = FilterReport(str(run.path), data_config.path, split, len(ids))
     for f in np.argsort(-impact)[:top]:
         f = int(f)
-        before, after = windows[f]
         strongest = np.argsort(-values[:, f])[:TOP_WINDOWS]
         grams: dict[str, tuple[float, int]] = {}
         words: Counter[str] = Counter()
         for n in strongest:
-            tokens = [run.tokenizer.id_to_token(int(i)) for i in _window_tokens(ids[n], positions[n, f], before, after)]
+            tokens = [run.tokenizer.id_to_token(int(i)) for i in ids[n][firsts[n, f] : lasts[n, f] + 1]]
             gram = " ".join(tokens)
             best, count = grams.get(gram, (0.0, 0))
             grams[gram] = (max(best, float(values[n, f])), count + 1)
@@ -160,7 +156,7 @@ def filter_report(
         report.filters.append(
             FilterSummary(
                 filter=f,
-                width=before + after + 1,
+                width=widths[f],
                 weights={c: round(float(weight[i, f]), 4) for i, c in enumerate(run.class_names)},
                 towards=run.class_names[int(towards[f])],
                 impact=round(float(impact[f]), 4),

@@ -17,7 +17,7 @@ from torch import nn
 
 from .config import DataConfig, RunConfig, load_config
 from .errors import ConfigError, RunFolderError
-from .models import CNNEncoder, TextClassifier, TextModel, get_model
+from .models import TextModel, get_model, is_textcnn
 from .pipeline import eval_batches
 from .results import RunMetrics
 from .runs import FINISHED, RunFolder
@@ -37,7 +37,7 @@ def fast_inference_model(model: TextModel, vocab_size: int, device: torch.device
 
     if precompute not in PRECOMPUTE_CHOICES:
         raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
-    is_cnn = isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)
+    is_cnn = is_textcnn(model)
     if precompute == "off" or not is_cnn:
         if precompute == "on" and not is_cnn:
             raise RunFolderError("precompute: only a TextCNN's first convolution can be precomputed")

@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ServeLimits
-from .explain import explain_texts, explains_exactly, slide
+from .explain import explain_texts, slide
 from .inference import Run
+from .models import is_textcnn
 
 PAGE = Path(__file__).parent / "page"
 
@@ -128,7 +129,7 @@ def create_app(run: Run, limits: ServeLimits | None = None) -> FastAPI:
     limits = limits or ServeLimits()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="textcnn-model")
     batcher = MicroBatcher(run, executor)
-    exact = explains_exactly(run.model)
+    exact = is_textcnn(run.model)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):

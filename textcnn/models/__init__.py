@@ -6,7 +6,7 @@ from .contract import Encoder, TextModel
 from .embedding import WordEmbedding
 from .lstm import LSTMEncoder
 from .registry import get_model, list_models, register_model
-from .textcnn import CNNEncoder
+from .textcnn import CNNEncoder, is_textcnn
 
 __all__ = [
     "CNNEncoder",
@@ -20,6 +20,7 @@ __all__ = [
     "TextModel",
     "WordEmbedding",
     "get_model",
+    "is_textcnn",
     "list_models",
     "model_config_class",
     "register_model",

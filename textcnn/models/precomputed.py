@@ -15,7 +15,7 @@ from torch import nn
 from ..layers import global_pool
 from ..layers.padding import same_padding
 from .classifier import TextClassifier
-from .textcnn import CNNEncoder
+from .textcnn import is_textcnn
 
 
 def table_bytes(model: TextClassifier, vocab_size: int) -> int:
@@ -34,7 +34,7 @@ class PrecomputedTextCNN(nn.Module):
 
     def __init__(self, model: TextClassifier) -> None:
         super().__init__()
-        if not isinstance(model.encoder, CNNEncoder):
+        if not is_textcnn(model):
             raise TypeError("only a TextCNN's first convolution can be precomputed")
         convs = model.encoder.convs
         device = next(model.parameters()).device

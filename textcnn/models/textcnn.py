@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -44,10 +45,25 @@ class CNNEncoder(nn.Module):
         values, positions = maps.max(dim=2)  # (B, K * F) each
         return values.clamp(min=0), positions
 
+    def peak_spans(self, positions: np.ndarray, lengths: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+        """The first and last token (inclusive) each filter read at its pooled ``positions``, cut to the text.
+
+        ``positions``: ``(..., K * F)`` as :meth:`peaks` gives them; ``lengths``: the texts' token counts,
+        broadcastable against it (``(N, 1)`` for a batch, an int for one text).
+        """
+        before, after = np.asarray(self.filter_windows()).T  # (K * F,) each
+        lengths = np.asarray(lengths)
+        return np.maximum(positions - before, 0), np.minimum(positions + after, lengths - 1)
+
     def filter_windows(self) -> list[tuple[int, int]]:
         """Each feature's window ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""
         per_size = self.out_dim // len(self.convs.kernel_sizes)
         return [same_padding(1, k) for k in self.convs.kernel_sizes for _ in range(per_size)]
+
+
+def is_textcnn(model: nn.Module) -> bool:
+    """Whether ``model`` is a classifier over a :class:`CNNEncoder`: what explain, filters and the lookup need."""
+    return isinstance(model, TextClassifier) and isinstance(model.encoder, CNNEncoder)
 
 
 @register_model("textcnn")
