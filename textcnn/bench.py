@@ -225,7 +225,9 @@ def vectors_time(config: RunConfig) -> tuple[float | None, str]:
     """Seconds the config's word vectors took to make, from the ``.json`` record beside them (None: no vectors)."""
     if not config.model.pretrained:
         return None, ""
-    record = Path(config.model.vectors).with_name(Path(config.model.vectors).name + ".json")
+    from .text.vectors import vectors_info_path
+
+    record = vectors_info_path(config.model.vectors)
     try:
         info = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):

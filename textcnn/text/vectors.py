@@ -317,9 +317,14 @@ def vectors_for_vocab(
     return torch.from_numpy(table), coverage
 
 
-def write_vectors_info(path: str | Path, info: dict) -> Path:
-    """The settings and corpus behind a vectors file, as JSON beside it (``<file>.json``)."""
+def vectors_info_path(path: str | Path) -> Path:
+    """Where the record of a vectors file's settings, corpus and seconds lives: ``<file>.json`` beside it."""
     path = Path(path)
-    target = path.with_name(path.name + ".json")
+    return path.with_name(path.name + ".json")
+
+
+def write_vectors_info(path: str | Path, info: dict) -> Path:
+    """The settings and corpus behind a vectors file, as JSON beside it (:func:`vectors_info_path`)."""
+    target = vectors_info_path(path)
     target.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return target
