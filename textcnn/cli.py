@@ -71,18 +71,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .inference import Run
     from .progress import progress_bar
 
-    if args.text and args.file:
-        raise UserError("give texts as arguments or --file, not both")
+    _check_text_inputs(args)
     if args.top_k is not None and args.top_k < 1:
         raise UserError(f"--top-k: {args.top_k} is not allowed; expected >= 1")
     run = Run.load(args.run_dir, device=args.device)
-    if args.text:
-        source = prediction.from_arguments(args.text)
-    elif args.file:
-        source = prediction.from_file(args.file, args.text_column or run.config.data.text_column, args.id_column)
-    else:
-        sys.stdin.reconfigure(errors="replace")
-        source = prediction.from_lines(sys.stdin)
+    source = _text_source(args, run, id_column=args.id_column)
     writer = prediction.Writer(args.output, run.class_names)
     top_k = None if args.top_k is None else min(args.top_k, len(run.class_names))
     bar = progress_bar(enabled=args.file is not None, total=source.total, desc="predict", unit="text")
@@ -101,20 +94,22 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _texts_of(args: argparse.Namespace, run) -> list[str]:
-    """The texts an inference command was given: arguments, else --file, else standard input."""
-    from . import prediction
-
+def _check_text_inputs(args: argparse.Namespace) -> None:
+    """Texts come as arguments or from --file (or stdin), never both: checked before the run is loaded."""
     if args.text and args.file:
         raise UserError("give texts as arguments or --file, not both")
+
+
+def _text_source(args: argparse.Namespace, run, id_column: str | None = None):
+    """The texts an inference command was given, with ids: arguments, else --file, else standard input."""
+    from . import prediction
+
     if args.text:
-        return list(args.text)
+        return prediction.from_arguments(args.text)
     if args.file:
-        source = prediction.from_file(args.file, args.text_column or run.config.data.text_column)
-    else:
-        sys.stdin.reconfigure(errors="replace")
-        source = prediction.from_lines(sys.stdin)
-    return [text for _, text in source.items]
+        return prediction.from_file(args.file, args.text_column or run.config.data.text_column, id_column)
+    sys.stdin.reconfigure(errors="replace")
+    return prediction.from_lines(sys.stdin)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -122,10 +117,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from .explain_views import as_html, as_text, save_png
     from .inference import Run
 
+    _check_text_inputs(args)
     if args.format in ("html", "png") and not args.output:
         raise UserError(f"--format {args.format} needs --output FILE")
     run = Run.load(args.run_dir, device=args.device)
-    explanations = explain_texts(run, _texts_of(args, run), top_filters=args.top)
+    texts = [text for _, text in _text_source(args, run).items]
+    explanations = explain_texts(run, texts, top_filters=args.top)
     if args.format == "json":
         lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in explanations)
     elif args.format == "text":

@@ -21,7 +21,9 @@ import numpy as np
 import torch
 
 from .models import TextClassifier, TextModel, is_textcnn
+from .scoring import label_set
 from .text.tokenizer import UNK_ID
+from .training import objective_for
 
 EXACT_METHOD = "max-pool decomposition"
 OCCLUSION_METHOD = "occlusion"
@@ -63,18 +65,16 @@ def _towards(contributions: np.ndarray, class_names: Sequence[str]) -> tuple[str
     return class_names[best], float(centred[best])
 
 
-def _probabilities(logits: torch.Tensor, multi_label: bool) -> np.ndarray:
-    return (torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)).numpy()
-
-
 def _head(text: TokenizedText, logits: np.ndarray, class_names: Sequence[str], multi_label: bool, threshold: float):
-    probs = _probabilities(torch.from_numpy(logits), multi_label)
-    head = {"text": text.text}
+    probs = objective_for(multi_label).probabilities(torch.from_numpy(logits)[None])[0].numpy()  # (C,)
     if multi_label:
-        head["labels"] = [name for name, p in zip(class_names, probs) if p >= threshold]
+        head = {"text": text.text, **label_set(probs, list(class_names), threshold)}
     else:
-        head["label"] = class_names[int(np.argmax(probs))]
-    head["probabilities"] = _named(probs, class_names)
+        head = {
+            "text": text.text,
+            "label": class_names[int(np.argmax(probs))],
+            "probabilities": _named(probs, class_names),
+        }
     head["logits"] = _named(logits, class_names)
     return head
 

@@ -40,9 +40,8 @@ from .training import (
     EpochRecord,
     FitResult,
     Interrupted,
-    MultiLabel,
-    SingleLabel,
     Trainer,
+    objective_for,
     predict_logits,
     seed_everything,
     stop_on_signals,
@@ -273,7 +272,7 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
         run_info["vectors_coverage"] = prepared.coverage.as_dict()
 
     model, splits = prepared.model, prepared.data.splits
-    objective = MultiLabel() if splits.multi_label else SingleLabel()
+    objective = objective_for(splits.multi_label)
     trainer = Trainer(config.train, objective=objective, progress=progress, log=log)
     log(
         f"model: {config.model.name}, {prepared.num_parameters:,} parameters "

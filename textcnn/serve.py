@@ -26,6 +26,7 @@ from .config import ServeLimits
 from .explain import explain_texts, slide
 from .inference import Run
 from .models import is_textcnn
+from .scoring import label_set
 
 PAGE = Path(__file__).parent / "page"
 
@@ -182,11 +183,10 @@ def create_app(run: Run, limits: ServeLimits | None = None) -> FastAPI:
         probs = await batcher.submit(request.texts)
         out = []
         for row in probs:
-            named = {c: round(float(p), 6) for c, p in zip(run.class_names, row)}
-            if run.multi_label:
-                out.append({"labels": [c for c, p in named.items() if p >= run.threshold], "probabilities": named})
-            else:
-                out.append({"label": run.class_names[int(np.argmax(row))], "probabilities": named})
+            chosen = label_set(row, run.class_names, run.threshold)  # {"labels", "probabilities"}
+            if not run.multi_label:  # one label: the most probable, whatever the threshold
+                chosen = {"label": run.class_names[int(np.argmax(row))], "probabilities": chosen["probabilities"]}
+            out.append(chosen)
         return {"predictions": out}
 
     @app.post("/explain")

@@ -3,7 +3,7 @@
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
-from .objectives import MultiLabel, Objective, SingleLabel
+from .objectives import MultiLabel, Objective, SingleLabel, objective_for
 from .signals import Interrupted, signal_of, stop_on_signals
 from .tensor_batches import TensorBatch, TensorBatches
 from .trainer import (
@@ -28,6 +28,7 @@ __all__ = [
     "Objective",
     "ParameterGroup",
     "SingleLabel",
+    "objective_for",
     "TensorBatch",
     "TensorBatches",
     "Trainable",

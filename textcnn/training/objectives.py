@@ -51,3 +51,8 @@ class MultiLabel:
 
 
 Objective = SingleLabel | MultiLabel
+
+
+def objective_for(multi_label: bool, threshold: float = 0.5) -> Objective:
+    """The objective of a task: :class:`MultiLabel` (at ``threshold``) for label sets, else :class:`SingleLabel`."""
+    return MultiLabel(threshold) if multi_label else SingleLabel()
