@@ -29,28 +29,45 @@ from .options import add_options, add_progress_option, add_set_option, options_f
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .pipeline import resume_run, train_run
-    from .training import signal_of
+    from .training import SINGLE, init_distributed, launched_by_torchrun, shutdown, signal_of
 
     progress = not args.no_progress
+    if args.resume and (args.config or args.out):
+        raise UserError("--resume takes its config and folder from RUN_DIR; leave out --config and --out")
+    if not args.resume and not args.config:
+        raise UserError("train needs --config FILE (or --resume RUN_DIR)")
+    config = None if args.resume else load_config(args.config, args.set)
+    # Under torchrun: join the other processes (gloo on the CPU, nccl on CUDA, from the configured device).
+    distributed = init_distributed(_configured_device(args, config)) if launched_by_torchrun() else SINGLE
     try:
         if args.resume:
-            if args.config or args.out:
-                raise UserError("--resume takes its config and folder from RUN_DIR; leave out --config and --out")
-            metrics = resume_run(args.resume, args.set, progress=progress)
+            metrics = resume_run(args.resume, args.set, progress=progress, distributed=distributed)
         else:
-            if not args.config:
-                raise UserError("train needs --config FILE (or --resume RUN_DIR)")
             # train_run checks and locks --out (or a new default folder) before any data is loaded.
-            metrics = train_run(load_config(args.config, args.set), args.out, progress=progress)
+            metrics = train_run(config, args.out, progress=progress, distributed=distributed)
     except KeyboardInterrupt as error:  # before the first validation point: nothing was kept
         print(f"interrupted ({signal.Signals(signal_of(error)).name}) before anything was saved", file=sys.stderr)
         return 128 + signal_of(error)
+    finally:
+        shutdown(distributed)
+    if not distributed.is_main:
+        return 128 + signal.Signals[metrics.interrupted_by] if metrics.interrupted else 0
     print(
         json.dumps({k: getattr(metrics, k) for k in ("val_accuracy", "test_accuracy", "test_split", "train_seconds")})
     )
     if metrics.interrupted:
         return 128 + signal.Signals[metrics.interrupted_by]
     return 0
+
+
+def _configured_device(args: argparse.Namespace, config) -> str:
+    """train.device of the config to train, or of the run to resume ('auto' if its config is unreadable)."""
+    if config is not None:
+        return config.train.device
+    try:
+        return load_config(Path(args.resume) / "config.yaml").train.device
+    except UserError:
+        return "auto"  # resume_run then names what is wrong with the folder
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -275,7 +292,10 @@ def _add_train_command(commands) -> None:
         "Ctrl-C or SIGTERM stops training, keeps the best point so far, writes metrics.json with interrupted: true "
         "and exits 130 (SIGINT) or 143 (SIGTERM); --resume continues such a run, or one killed outright, from its "
         "last validation point, exactly as if it had never stopped (on CPU). Kim's pretrained embedding modes (static, "
-        "non-static, multichannel) read the word vectors file named by model.vectors; 'textcnn vectors' makes one.",
+        "non-static, multichannel) read the word vectors file named by model.vectors; 'textcnn vectors' makes one. "
+        "On several processes: 'torchrun --standalone --nproc_per_node=N -m textcnn train ...' (train.batch_size is "
+        "the global batch, split over the processes; rank 0 alone writes the folder; set train.threads to the cores "
+        "per process, since torchrun sets one thread each).",
     )
     train.add_argument("--config", metavar="FILE", help="YAML config, e.g. configs/textcnn_imdb.yaml")
     add_set_option(train)
@@ -586,6 +606,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if args.command != "train" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise UserError(
+                f"only 'textcnn train' runs on several processes; run 'textcnn {args.command}' without torchrun"
+            )
         return args.func(args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -29,7 +29,7 @@ from .config import RunConfig, TrainConfig, load_config, save_config
 from .errors import ConfigError, UserError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
-from .runs import CHECKPOINT, FINISHED, INTERRUPTED, RunFolder, default_run_dir
+from .runs import CHECKPOINT, FINISHED, INTERRUPTED, FollowerFolder, RunFolder, default_run_dir
 from .scoring import choose_threshold, multi_label_scores
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
@@ -37,9 +37,13 @@ from .text.token_store import TokenStore
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenization_warnings, tokenizer_from_config
 from .text.vectors import Coverage, load_vectors, vectors_for_vocab
 from .training import (
+    SINGLE,
+    Distributed,
+    EpochBatches,
     EpochRecord,
     FitResult,
     Interrupted,
+    ShardedBatches,
     Trainer,
     objective_for,
     predict_logits,
@@ -137,8 +141,14 @@ class PreparedData:
         return int(self.train_ids.lengths.sum())
 
 
-def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: Log = print) -> PreparedData:
-    """Load the splits, train the tokenizer on train (unless one is given) and encode every split."""
+def prepare_data(
+    config: RunConfig, *, tokenizer: Tokenizer | None = None, log: Log = print, distributed: Distributed = SINGLE
+) -> PreparedData:
+    """Load the splits, train the tokenizer on train (unless one is given) and encode every split.
+
+    With several processes rank 0 trains the tokenizer and hands it to the others: the trainer may
+    order words of equal count differently in another process, and every process needs the same ids.
+    """
     splits = load_splits(config.data, config.seed)
     for name, count in splits.dropped_unlabeled.items():
         log(f"data: left out {count:,} rows of split {name!r} with no label (data.drop_unlabeled)")
@@ -146,7 +156,11 @@ def prepare_data(config: RunConfig, *, tokenizer: Tokenizer | None = None, log: 
         f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
         f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
     )
-    tokenizer = tokenizer or tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
+    if tokenizer is None:
+        trained = None
+        if distributed.is_main:
+            trained = tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
+        tokenizer = distributed.share(trained)
     data = PreparedData(
         splits,
         tokenizer,
@@ -170,9 +184,9 @@ class PreparedRun:
     config: RunConfig
     data: PreparedData
     model: TextModel
-    train: BucketedBatches
-    validation: BucketedBatches
-    test: BucketedBatches
+    train: EpochBatches  # BucketedBatches; with several processes, this process's ShardedBatches of them
+    validation: BucketedBatches | ShardedBatches
+    test: BucketedBatches | ShardedBatches
     coverage: Coverage | None
 
     @property
@@ -191,13 +205,18 @@ def prepare_run(
     tokenizer: Tokenizer | None = None,
     vectors: KeyedVectors | None = None,
     log: Log = print,
+    distributed: Distributed = SINGLE,
 ) -> PreparedRun:
     """The run setup: data (given, or loaded with ``tokenizer`` if given), a seeded model, its vectors, batches.
 
     ``vectors`` fill a pretrained embedding mode; without them the pretrained tables stay random (as when
-    a checkpoint's weights will replace them anyway).
+    a checkpoint's weights will replace them anyway). With several processes each gets its shard of
+    every split's batches (:class:`~textcnn.training.ShardedBatches`).
     """
-    data = data or prepare_data(config, tokenizer=tokenizer, log=log)
+    data = data or prepare_data(config, tokenizer=tokenizer, log=log, distributed=distributed)
+    if distributed.backend == "nccl" and config.model.sparse_embedding:
+        log("model.sparse_embedding: NCCL cannot average sparse gradients, so the embedding trains with dense ones")
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))
     seed_everything(config.seed)
     model = get_model(config.model, data.vocab_size, len(data.splits.class_names))
     coverage = None
@@ -207,32 +226,48 @@ def prepare_run(
     elif config.model.vectors and not config.model.pretrained:
         log("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
     splits, tc = data.splits, config.train
-    return PreparedRun(
-        config,
-        data,
-        model,
-        train_batches(data.train_ids, splits.train.labels, tc, config.seed),
-        eval_batches(data.validation_ids, splits.validation.labels, tc),
-        eval_batches(data.test_ids, splits.test.labels, tc),
-        coverage,
-    )
+    train = train_batches(data.train_ids, splits.train.labels, tc, config.seed)
+    validation = eval_batches(data.validation_ids, splits.validation.labels, tc)
+    test = eval_batches(data.test_ids, splits.test.labels, tc)
+    if distributed.enabled:
+        if tc.batch_size < distributed.world_size:
+            raise ConfigError(
+                f"train.batch_size is {tc.batch_size}, fewer texts than the {distributed.world_size} processes; "
+                "it is the global batch, split over the processes"
+            )
+        train = ShardedBatches(train, distributed, split_batches=True)
+        validation = ShardedBatches(validation, distributed, split_batches=False)
+        test = ShardedBatches(test, distributed, split_batches=False)
+    return PreparedRun(config, data, model, train, validation, test, coverage)
 
 
 # ------------------------------------------------------------------------------------------- training
 
 
 def train_run(
-    config: RunConfig, out_dir: str | Path | None = None, *, progress: bool = True, log: Log = print
+    config: RunConfig,
+    out_dir: str | Path | None = None,
+    *,
+    progress: bool = True,
+    log: Log = print,
+    distributed: Distributed = SINGLE,
 ) -> RunMetrics:
-    """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``)."""
+    """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``).
+
+    With several processes (``torchrun``) rank 0 creates the folder and tells the others its path.
+    """
     out = Path(out_dir) if out_dir is not None else default_run_dir(config.model.name)
     # SIGTERM, like Ctrl-C, stops the run and keeps the best point: handled from before the folder exists,
     # so that a signal the moment run.json appears still cleans up.
-    with stop_on_signals():
+    with stop_on_signals(defer=distributed.enabled):
+        if not distributed.is_main:
+            folder = FollowerFolder(distributed.share(None))
+            return _train(folder, config, None, progress=progress, log=log, distributed=distributed)
         folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
+        distributed.share(folder.path)
         with folder:
             try:
-                return _train(folder, config, None, progress=progress, log=log)
+                return _train(folder, config, None, progress=progress, log=log, distributed=distributed)
             except BaseException:
                 if not (folder.path / CHECKPOINT).exists():  # nothing to resume: leave no half-made folder
                     folder.discard()
@@ -240,27 +275,48 @@ def train_run(
 
 
 def resume_run(
-    run_dir: str | Path, overrides: Sequence[str] = (), *, progress: bool = True, log: Log = print
+    run_dir: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    progress: bool = True,
+    log: Log = print,
+    distributed: Distributed = SINGLE,
 ) -> RunMetrics:
     """Continue an unfinished run from its last checkpoint, with its own config (``overrides``: RESUMABLE_KEYS)."""
     for assignment in overrides:
         key = assignment.partition("=")[0].strip()
         if key not in RESUMABLE_KEYS:
             raise ConfigError(f"--resume cannot change {key}; it may change only {', '.join(RESUMABLE_KEYS)}")
-    with stop_on_signals(), RunFolder.resume(run_dir) as folder:
+    claim = RunFolder.resume if distributed.is_main else FollowerFolder.open
+    with stop_on_signals(defer=distributed.enabled), claim(run_dir) as folder:
         config = load_config(folder.path / "config.yaml", overrides)
-        return _train(folder, config, folder.load_checkpoint(), progress=progress, log=log)
+        checkpoint = folder.load_checkpoint()
+        return _train(folder, config, checkpoint, progress=progress, log=log, distributed=distributed)
 
 
-def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, progress: bool, log: Log) -> RunMetrics:
+def _quiet(message: str) -> None:
+    pass
+
+
+def _train(
+    folder: RunFolder,
+    config: RunConfig,
+    checkpoint: dict | None,
+    *,
+    progress: bool,
+    log: Log,
+    distributed: Distributed = SINGLE,
+) -> RunMetrics:
     started = time.perf_counter()
     resuming = checkpoint is not None
+    if not distributed.is_main:  # rank 0 alone logs and shows progress (and writes: FollowerFolder)
+        progress, log = False, _quiet
     # Read the vectors first, so a missing or mismatched file stops the run before any data work.
     # A checkpoint holds the (fine-tuned) vectors in its weights: resuming from one never reads the file.
     vectors = read_vectors(config.model) if config.model.pretrained and not resuming else None
     saved_tokenizer = folder.path / "tokenizer.json"
-    tokenizer = load_tokenizer(saved_tokenizer) if saved_tokenizer.exists() else None
-    prepared = prepare_run(config, tokenizer=tokenizer, vectors=vectors, log=log)
+    tokenizer = load_tokenizer(saved_tokenizer) if resuming and saved_tokenizer.exists() else None
+    prepared = prepare_run(config, tokenizer=tokenizer, vectors=vectors, log=log, distributed=distributed)
     del vectors  # the model holds its own copy; the file's full table is not needed for training
     if tokenizer is None:
         folder.write_with("tokenizer.json", lambda tmp: prepared.data.tokenizer.save(str(tmp)))
@@ -273,10 +329,15 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
 
     model, splits = prepared.model, prepared.data.splits
     objective = objective_for(splits.multi_label)
-    trainer = Trainer(config.train, objective=objective, progress=progress, log=log)
+    trainer = Trainer(config.train, objective=objective, progress=progress, log=log, distributed=distributed)
     log(
         f"model: {config.model.name}, {prepared.num_parameters:,} parameters "
         f"({prepared.trainable_parameters:,} trainable) on {trainer.device}"
+        + (
+            f"; {distributed.world_size} processes ({distributed.backend}), {torch.get_num_threads()} threads each"
+            if distributed.enabled
+            else ""
+        )
     )
     metadata = {
         "task": objective.name,
@@ -299,16 +360,22 @@ def _train(folder: RunFolder, config: RunConfig, checkpoint: dict | None, *, pro
     metrics = _finish(folder, config, prepared, trainer, result, metadata, run_info)
     metrics.prep_seconds = prep_seconds
     metrics.total_seconds = time.perf_counter() - started
-    metrics.save(folder.path / "metrics.json")
+    folder.write_with("metrics.json", metrics.save)
     folder.mark(INTERRUPTED if result.interrupted else FINISHED, metrics.interrupted_by)
     log(
         f"best epoch {result.best_epoch:g}: val acc {metrics.val_accuracy:.4f}, "
         f"test acc ({splits.test_split}) {metrics.test_accuracy:.4f}"
         + (f", micro-F1 {metrics.test_micro_f1:.4f} (exact match above)" if splits.multi_label else "")
         + f"; run saved to {folder.path}"
-        + (f" (interrupted: 'textcnn train --resume {folder.path}' continues it)" if result.interrupted else "")
+        + (f" (interrupted: '{_resume_command(distributed)} {folder.path}' continues it)" if result.interrupted else "")
     )
     return metrics
+
+
+def _resume_command(distributed: Distributed) -> str:
+    if not distributed.enabled:
+        return "textcnn train --resume"
+    return f"torchrun --standalone --nproc_per_node={distributed.world_size} -m textcnn train --resume"
 
 
 def _finish(
@@ -324,7 +391,9 @@ def _finish(
     model, splits, objective = prepared.model, prepared.data.splits, trainer.objective
     threshold = None
     if splits.multi_label:  # the decision threshold: chosen on validation, never on test
-        val_logits = predict_logits(model, prepared.validation, trainer.device, precision=trainer.precision)
+        val_logits = predict_logits(
+            model, prepared.validation, trainer.device, precision=trainer.precision, distributed=trainer.distributed
+        )
         threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
         metadata["threshold"] = str(threshold)
         trainer.log(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
@@ -332,11 +401,18 @@ def _finish(
     # what the test split scores even if a signal cut the last save short.
     folder.save_weights(_cpu_state(model), metadata)
     test_logits = predict_logits(
-        model, prepared.test, trainer.device, precision=trainer.precision, progress=trainer.progress, desc="test"
+        model,
+        prepared.test,
+        trainer.device,
+        precision=trainer.precision,
+        progress=trainer.progress,
+        desc="test",
+        distributed=trainer.distributed,
     )
     interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
     folder.write_text("history.csv", history_csv(result.history))
-    _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
+    if folder.writes:
+        _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
     return _metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold)
 
 
@@ -435,6 +511,7 @@ def _metrics(
         device=str(trainer.device),
         precision=trainer.precision,
         threads=torch.get_num_threads(),
+        processes=trainer.distributed.world_size,
         torch=torch.__version__,
         cpu=platform.processor() or platform.machine(),
         textcnn=__version__,

@@ -75,6 +75,7 @@ class RunMetrics(JsonRecord):
     threshold: float | None = None  # multi-label: the decision threshold, chosen on validation micro-F1
     test_micro_f1: float | None = None  # multi-label, at the threshold
     test_macro_f1: float | None = None  # multi-label, at the threshold
+    processes: int = 1  # training processes (torchrun); threads is per process
     extra: dict[str, Any] = field(default_factory=dict)
 
 

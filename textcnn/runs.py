@@ -79,6 +79,8 @@ class Manifest:
 class RunFolder:
     """One run folder. :meth:`create` and :meth:`resume` take its lock; :meth:`open` reads it without."""
 
+    writes = True  # False for the processes other than rank 0 (FollowerFolder)
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock_fd: int | None = None
@@ -221,6 +223,34 @@ class RunFolder:
             raise RunFolderError(
                 f"{path} is not a readable training checkpoint: {str(error).splitlines()[0]}"
             ) from None
+
+
+class FollowerFolder(RunFolder):
+    """A run folder as the training processes other than rank 0 see it: they read it, rank 0 alone writes.
+
+    Every process runs the same code (the collectives must line up), so the writes are skipped here
+    rather than at each call site.
+    """
+
+    writes = False
+
+    def write_text(self, name: str, text: str) -> None:
+        pass
+
+    def write_with(self, name: str, write) -> None:
+        pass
+
+    def save_weights(self, state: dict[str, Any], metadata: dict[str, str]) -> None:
+        pass
+
+    def save_checkpoint(self, state: dict) -> None:
+        pass
+
+    def mark(self, status: str, interrupted_by: str | None = None) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass
 
 
 def _now() -> str:

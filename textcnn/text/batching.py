@@ -128,7 +128,11 @@ class BucketedBatches:
         batches.append(order[start:])
         return batches
 
+    def batch(self, index: np.ndarray) -> Batch:
+        """The texts at ``index``, padded into one batch."""
+        labels = None if self.labels is None else self.labels[index]
+        return collate([self.sequences[i] for i in index], labels, index, self.pad_multiple)
+
     def __iter__(self) -> Iterator[Batch]:
         for index in self.order():
-            labels = None if self.labels is None else self.labels[index]
-            yield collate([self.sequences[i] for i in index], labels, index, self.pad_multiple)
+            yield self.batch(index)

@@ -3,8 +3,9 @@
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
+from .distributed import SINGLE, Distributed, ShardedBatches, init_distributed, launched_by_torchrun, shutdown
 from .objectives import MultiLabel, Objective, SingleLabel, objective_for
-from .signals import Interrupted, signal_of, stop_on_signals
+from .signals import Interrupted, pending_signal, signal_of, stop_on_signals
 from .tensor_batches import TensorBatch, TensorBatches
 from .trainer import (
     EpochRecord,
@@ -19,7 +20,9 @@ from .trainer import (
 )
 
 __all__ = [
+    "SINGLE",
     "Batch",
+    "Distributed",
     "EpochBatches",
     "EpochRecord",
     "FitResult",
@@ -27,6 +30,7 @@ __all__ = [
     "MultiLabel",
     "Objective",
     "ParameterGroup",
+    "ShardedBatches",
     "SingleLabel",
     "objective_for",
     "TensorBatch",
@@ -39,12 +43,16 @@ __all__ = [
     "clip_gradients",
     "dense_parameter_groups",
     "forward_all",
+    "init_distributed",
+    "launched_by_torchrun",
     "lr_factor",
     "predict_logits",
     "progress_bar",
     "resolve_device",
     "resolve_precision",
+    "pending_signal",
     "seed_everything",
+    "shutdown",
     "signal_of",
     "stop_on_signals",
 ]

@@ -21,12 +21,23 @@ def signal_of(error: KeyboardInterrupt) -> int:
     return getattr(error, "signum", signal.SIGINT)
 
 
+_pending: int | None = None  # a signal noted by stop_on_signals(defer=True), not yet acted on
+
+
+def pending_signal() -> int | None:
+    """The signal a deferring :func:`stop_on_signals` noted (SIGINT or SIGTERM), or None."""
+    return _pending
+
+
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(*, defer: bool = False) -> Iterator[None]:
     """Inside the block SIGTERM (what ``timeout``, ``kill`` and schedulers send) raises :class:`Interrupted`.
 
-    SIGINT raises KeyboardInterrupt as usual. Outside the main thread signals cannot be caught: no-op.
+    SIGINT raises KeyboardInterrupt as usual. ``defer=True`` (several training processes) raises
+    nothing: SIGINT and SIGTERM are only noted, and :func:`pending_signal` hands them to the trainer,
+    which stops every process at the same step. Outside the main thread signals cannot be caught: no-op.
     """
+    global _pending
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -34,8 +45,16 @@ def stop_on_signals() -> Iterator[None]:
     def handler(signum, frame):
         raise Interrupted(signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    def note(signum, frame):
+        global _pending
+        _pending = _pending or signum
+
+    _pending = None
+    caught = (signal.SIGINT, signal.SIGTERM) if defer else (signal.SIGTERM,)
+    previous = {signum: signal.signal(signum, note if defer else handler) for signum in caught}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        _pending = None

@@ -25,8 +25,9 @@ from ..errors import ConfigError
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
+from .distributed import SINGLE, Distributed
 from .objectives import Objective, SingleLabel
-from .signals import signal_of
+from .signals import Interrupted, pending_signal, signal_of
 
 STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
 
@@ -138,14 +139,21 @@ def forward_all(
     precision: str = "fp32",
     progress: bool = False,
     desc: str = "eval",
+    distributed: Distributed = SINGLE,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Logits ``(N, C)`` and labels ``(N,)`` (None when unlabelled) in dataset order, whatever the batch order."""
+    """Logits ``(N, C)`` and labels ``(N,)`` (None when unlabelled) in dataset order, whatever the batch order.
+
+    With several processes each passes its own share of the batches, and every process gets all the rows.
+    """
     model.eval()
     parts: list[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]] = []
     for batch in progress_bar(batches, enabled=progress, desc=desc, leave=False):
         with autocast(device, precision):
             logits = model(*batch.to(device).inputs)
-        parts.append((logits.float().cpu(), batch.labels, torch.from_numpy(batch.index)))
+        labels = None if batch.labels is None else batch.labels.cpu()
+        parts.append((logits.float().cpu(), labels, torch.from_numpy(batch.index)))
+    if distributed.enabled:  # each process's rows, in rank order: disjoint shards, so every row once
+        parts = [part for shard in distributed.all_gather(parts) for part in shard]
     if not parts:
         raise ValueError("no texts to predict")
     index = torch.cat([i for _, _, i in parts])  # (N,) dataset rows, in batch order
@@ -228,8 +236,10 @@ class Trainer:
         objective: Objective | None = None,
         progress: bool = True,
         log: Callable[[str], None] = print,
+        distributed: Distributed = SINGLE,
     ) -> None:
         self.config = config
+        self.distributed = distributed  # several processes: batches sharded, gradients averaged (see .distributed)
         self.objective = objective or SingleLabel()  # the objective's loss and "correct" are all the trainer uses
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
@@ -242,7 +252,13 @@ class Trainer:
     def evaluate(self, model: Model, batches: Iterable[Batch]) -> tuple[float, float]:
         """(mean loss, accuracy) over labelled ``batches`` (for multi-label: exact-match accuracy)."""
         logits, labels = forward_all(
-            model, batches, self.device, precision=self.precision, progress=self.progress, desc="validate"
+            model,
+            batches,
+            self.device,
+            precision=self.precision,
+            progress=self.progress,
+            desc="validate",
+            distributed=self.distributed,
         )
         loss = self.objective.loss(logits, labels).item()
         return loss, self.objective.correct(logits, labels).item() / len(labels)
@@ -292,7 +308,7 @@ class Trainer:
                 )
                 for step, batch in enumerate(bar, start=start + 1):
                     batch = batch.to(self.device)
-                    loss, logits = self.train_step(model, batch)
+                    loss, logits = self.train_step(model, batch, share=self._share_of_batch(len(batch.labels)))
                     running.add(loss, self.objective.correct(logits, batch.labels), len(batch.labels))
                     if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
                         bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
@@ -319,14 +335,30 @@ class Trainer:
             model.load_state_dict(self._best_state)
         return result
 
+    def _share_of_batch(self, texts: int) -> float:
+        """This process's weight in the step: 1 alone; with several, its share of the global batch times N.
+
+        DDP averages the N gradients, so weighting each process's mean loss by ``N * texts / total``
+        makes the average exactly the whole batch's mean, even when the shards differ in size. The
+        same exchange stops every process at this step when any of them got Ctrl-C or SIGTERM.
+        """
+        if not self.distributed.enabled:
+            return 1.0
+        total, stop = self.distributed.agree_step(texts, pending_signal(), self.device)
+        if stop is not None:
+            raise Interrupted(stop)
+        return texts * self.distributed.world_size / total
+
     def _validation_point(self, model, validation, result, epoch, step, steps, running, on_improve) -> None:
+        # The training loss and accuracy over all processes' texts since the last validation point.
+        loss_sum, correct, seen = self.distributed.sum([running.loss, running.correct, running.seen], self.device)
         averaged = self._average.applied() if self._average else contextlib.nullcontext()
         with averaged:  # validate and keep the averaged weights, when averaging
             val_loss, val_accuracy = self.evaluate(model, validation)
             record = EpochRecord(
                 epoch=round(epoch - 1 + step / steps, 4),
-                train_loss=running.loss / running.seen,
-                train_accuracy=running.correct / running.seen,
+                train_loss=loss_sum / seen,
+                train_accuracy=correct / seen,
                 val_loss=val_loss,
                 val_accuracy=val_accuracy,
                 seconds=running.seconds,
@@ -349,15 +381,27 @@ class Trainer:
         ]
         decay = self.config.weight_average
         self._average = None if decay is None else WeightAverage(self._params, decay)
+        self._forward: nn.Module = model
+        if self.distributed.enabled:
+            from torch.nn.parallel import DistributedDataParallel
 
-    def train_step(self, model: Model, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimiser step on ``batch`` (already on the device); returns (loss, logits)."""
+            # DDP copies rank 0's weights to every process now and averages gradients in backward().
+            device_ids = [self.device] if self.device.type == "cuda" else None
+            self._forward = DistributedDataParallel(model, device_ids=device_ids)
+            if not self.distributed.is_main:  # dropout masks differ per process; rank 0 draws as one process would
+                torch.manual_seed(torch.initial_seed() + self.distributed.rank)
+
+    def train_step(self, model: Model, batch: Batch, share: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step on ``batch`` (already on the device); returns (loss, logits).
+
+        ``share`` weights this process's loss when several processes split the batch (see :meth:`_share_of_batch`).
+        """
         with autocast(self.device, self.precision):
-            logits = model(*batch.inputs)
+            logits = self._forward(*batch.inputs)
         loss = self.objective.loss(logits, batch.labels)
         for optimizer in self._optimizers:
             optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * share if share != 1.0 else loss).backward()
         if self.config.grad_clip is not None:
             clip_gradients(self._params, self.config.grad_clip)
         for optimizer, scheduler in zip(self._optimizers, self._schedulers):
@@ -398,7 +442,8 @@ class Trainer:
             "optimizers": [o.state_dict() for o in self._optimizers],
             "schedulers": [s.state_dict() for s in self._schedulers],
             "weight_average": None if self._average is None else self._average.state_dict(),
-            "rng": rng_state(),
+            # One state per process (their dropout masks differ), so that N processes resume exactly.
+            "rng": rng_state() if not self.distributed.enabled else self.distributed.all_gather(rng_state()),
             "result": {
                 "history": [dataclasses.asdict(r) for r in result.history],
                 "best_epoch": result.best_epoch,
@@ -419,7 +464,14 @@ class Trainer:
             scheduler.load_state_dict(saved)
         if self._average is not None and state["weight_average"] is not None:
             self._average.load_state_dict(state["weight_average"])
-        set_rng_state(state["rng"])
+        states = state["rng"] if isinstance(state["rng"], list) else [state["rng"]]
+        if len(states) != self.distributed.world_size:
+            self.log(
+                f"note: the checkpoint was written by {len(states)} process(es) and training resumes with "
+                f"{self.distributed.world_size}: it continues from the same point, but its random state "
+                "(dropout) is not the one an uninterrupted run would have"
+            )
+        set_rng_state(states[self.distributed.rank % len(states)])
         saved = state["result"]
         result.history = [EpochRecord(**r) for r in saved["history"]]
         result.best_epoch, result.best_val_accuracy = saved["best_epoch"], saved["best_val_accuracy"]
