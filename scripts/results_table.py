@@ -3,7 +3,7 @@
     python scripts/results_table.py runs/kim/imdb_rand runs/kim/imdb_nonstatic ... [--plot FIG.png]
 
 One row per run: model, embedding mode and size, validation and test accuracy, best epoch, median
-seconds per epoch and total minutes. The README's tables are made with it from the runs its commands
+seconds per epoch, total minutes, and training processes x torch threads each. The README's tables are made with it from the runs its commands
 train. ``--plot`` also draws validation and test accuracy per run as bars.
 """
 
@@ -31,6 +31,7 @@ def row(run: Path, metrics: RunMetrics, model: ModelConfig) -> str:
         f"{metrics.best_epoch:g} of {metrics.epochs_completed}",
         f"{statistics.median(metrics.epoch_seconds):.1f}",
         f"{metrics.total_seconds / 60:.1f}",
+        f"{metrics.processes} x {metrics.threads}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -47,8 +48,8 @@ def main() -> None:
     missing = [str(r) for r in args.runs if not (r / "metrics.json").is_file()]
     if missing:
         parser.error(f"not a finished run folder (no metrics.json): {', '.join(missing)}")
-    print("| run | model | embedding (dim) | val acc | test acc | best epoch | s/epoch | total min |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| run | model | embedding (dim) | val acc | test acc | best epoch | s/epoch | total min | processes x threads |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     runs = [read_run(run) for run in args.runs]
     for run, (metrics, model) in zip(args.runs, runs):
         print(row(run, metrics, model))

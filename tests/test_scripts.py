@@ -49,6 +49,7 @@ def test_results_table_reads_run_folders(tiny_run, tmp_path):
     metrics = json.loads((tiny_run / "metrics.json").read_text())
     assert len(lines) == 3 and lines[2].startswith(f"| {tiny_run.name} | textcnn | rand (16) |")
     assert f"{metrics['test_accuracy']:.2%} (test)" in lines[2]
+    assert lines[2].endswith(f"| 1 x {metrics['threads']} |")  # processes x threads
     failed = subprocess.run([*argv[:2], str(tmp_path)], capture_output=True, text=True)
     assert failed.returncode == 2 and "no metrics.json" in failed.stderr
     figure = tmp_path / "accuracies.png"
@@ -86,3 +87,21 @@ def test_baselines_with_character_ngrams_on_the_folds_of_cv(tmp_path):
     assert [f["fold"] for f in folds] == [1, 2, 3] and folds[0]["test_split"] == "fold 1 of 3 of 'train'"
     assert summary["model"] == "tfidf-char-1-3gram-logreg" and summary["folds"] == 3
     assert summary["test_accuracy"] == pytest.approx(sum(f["test_accuracy"] for f in folds) / 3, abs=1e-5)
+
+
+def test_scale_bench_measures_every_size_in_its_own_process(tiny_data, tmp_path):
+    argv = [sys.executable, str(ROOT / "scripts/scale_bench.py"), "--data", str(tiny_data), "--out", str(tmp_path)]
+    argv += ["--sizes", "300,900", "--test-size", "40"]
+    argv += [f"--set={s}" for s in ("model.embedding_dim=8", "model.num_filters=4", "train.device=cpu")]
+    subprocess.run(argv, check=True, capture_output=True, text=True)
+    report = json.loads((tmp_path / "scale.json").read_text())
+    small, large = report["sizes"]
+    assert [small["reviews"], large["reviews"]] == [340, 940]  # train (with its validation part) + test
+    assert large["tokens"] > 2 * small["tokens"]
+    for row in report["sizes"]:
+        assert row["store_bytes_per_token"] < 4.5 and row["peak_rss"] > row["baseline_rss"] > 0
+        assert row["epoch_seconds"] > 0 and 0 <= row["val_accuracy"] <= 1
+    assert set(report["slopes"]) == {"tokenize_seconds", "epoch_seconds", "peak_rss"}
+    assert "| 340 |" in (tmp_path / "scale.md").read_text()
+    with Image.open(tmp_path / "scale.png") as image:
+        assert image.size[0] > 500

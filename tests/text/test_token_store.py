@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from textcnn.text.batching import BucketedBatches
-from textcnn.text.token_store import TokenStore
+from textcnn.text.token_store import TokenStore, TokenStoreBuilder
 from textcnn.text.tokenizer import UNK_ID, encode, train_tokenizer
 
 from ..conftest import make_reviews
@@ -66,3 +66,21 @@ def test_subsets_slices_and_errors():
         TokenStore(np.array([1, 2]), np.array([0, 3]))
     empty = TokenStore.concatenate([])
     assert len(empty) == 0 and empty.nbytes == 8
+
+
+@pytest.mark.parametrize("capacity", [1, 5, 1 << 12])
+def test_builder_grows_in_place_and_equals_the_store_of_all_texts(capacity):
+    rng = np.random.default_rng(0)
+    texts = [rng.integers(0, 100, size=rng.integers(1, 30)).tolist() for _ in range(200)]
+    builder = TokenStoreBuilder(capacity)
+    for start in range(0, len(texts), 13):  # chunks of 13 texts; the buffer grows several times when small
+        builder.extend(texts[start : start + 13])
+    store, expected = builder.build(), TokenStore.from_sequences(texts)
+    np.testing.assert_array_equal(store.ids, expected.ids)
+    np.testing.assert_array_equal(store.offsets, expected.offsets)
+    assert store.ids.dtype == np.int32 and len(store.ids) == store.offsets[-1]  # no spare capacity kept
+
+
+def test_builder_of_nothing_is_an_empty_store():
+    store = TokenStoreBuilder().build()
+    assert len(store) == 0 and store.nbytes == 8

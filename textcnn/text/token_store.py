@@ -7,6 +7,7 @@ token plus 8 per text, and indexing a text gives a view, not a copy.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -70,3 +71,36 @@ class TokenStore(Sequence):
         # Every position of the new flat array maps back to one position of the old one.
         positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
         return TokenStore(self.ids[positions], offsets)
+
+
+class TokenStoreBuilder:
+    """Appends chunks of texts' ids to one array that grows in place, then hands it over as a store.
+
+    Growing uses ``ndarray.resize``, which reallocates: for large arrays the C library moves pages
+    rather than copying them. Growing by a quarter at a time, building holds at most 1.25 copies of
+    the ids (it zero-fills the new room), where collecting chunks and concatenating them holds two.
+    """
+
+    def __init__(self, capacity: int = 1 << 20) -> None:
+        self._ids = np.empty(capacity, dtype=np.int32)
+        self._size = 0
+        self._lengths: list[np.ndarray] = []
+
+    def extend(self, sequences: Sequence[Sequence[int]]) -> None:
+        """Append one chunk of texts, each a sequence of ids."""
+        lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+        total = int(lengths.sum())
+        stop = self._size + total
+        if stop > len(self._ids):
+            self._ids.resize(max(stop, len(self._ids) * 5 // 4), refcheck=False)
+        self._ids[self._size : stop] = np.fromiter(itertools.chain.from_iterable(sequences), np.int32, total)
+        self._size = stop
+        self._lengths.append(lengths)
+
+    def build(self) -> TokenStore:
+        """The store of everything appended (the builder is spent)."""
+        self._ids.resize(self._size, refcheck=False)  # give the spare capacity back
+        lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, dtype=np.int64)
+        store = TokenStore(self._ids, np.concatenate([[0], np.cumsum(lengths)]))
+        self._ids, self._lengths = np.empty(0, dtype=np.int32), []
+        return store

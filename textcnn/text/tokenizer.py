@@ -17,7 +17,7 @@ from tokenizers.trainers import BpeTrainer, UnigramTrainer, WordLevelTrainer, Wo
 
 from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
-from .token_store import TokenStore
+from .token_store import TokenStore, TokenStoreBuilder
 
 # Chinese and Japanese are written without spaces: each ideograph or kana is a token of its own
 # (as BERT's basic tokenizer splits Chinese characters), so that a clause is not one unseen "word".
@@ -114,13 +114,13 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> Tok
     A text with no tokens (empty or only whitespace) becomes a single [UNK], so every text has
     at least one real position.
     """
-    pieces: list[TokenStore] = []
+    builder = TokenStoreBuilder()
     # In chunks: an Encoding keeps every token's string, offsets and masks, ~100 bytes a token, so
     # encoding all of IMDB at once would hold over a gigabyte that only the ids are needed from.
     for start in range(0, len(texts), chunk):
         encodings = tokenizer.encode_batch_fast(list(texts[start : start + chunk]), add_special_tokens=False)
-        pieces.append(TokenStore.from_sequences(e.ids or [UNK_ID] for e in encodings))
-    return TokenStore.concatenate(pieces)
+        builder.extend([e.ids or [UNK_ID] for e in encodings])
+    return builder.build()
 
 
 def tokenization_warnings(tokenizer: Tokenizer, ids: Sequence[np.ndarray], *, long_token: int = 16) -> list[str]:
