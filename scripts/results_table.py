@@ -3,8 +3,9 @@
     python scripts/results_table.py runs/kim/imdb_rand runs/kim/imdb_nonstatic ... [--plot FIG.png]
 
 One row per run: model, embedding mode and size, validation and test accuracy, best epoch, median
-seconds per epoch, total minutes, and training processes x torch threads each. The README's tables are made with it from the runs its commands
-train. ``--plot`` also draws validation and test accuracy per run as bars.
+seconds per epoch, total minutes, and training processes x torch threads each. The README's tables
+are made with it from the runs its commands train. ``--plot`` also draws validation and test
+accuracy per run as bars.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def main() -> None:
     missing = [str(r) for r in args.runs if not (r / "metrics.json").is_file()]
     if missing:
         parser.error(f"not a finished run folder (no metrics.json): {', '.join(missing)}")
-    print("| run | model | embedding (dim) | val acc | test acc | best epoch | s/epoch | total min | processes x threads |")
+    columns = ("run", "model", "embedding (dim)", "val acc", "test acc", "best epoch", "s/epoch", "total min")
+    print("| " + " | ".join([*columns, "processes x threads"]) + " |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     runs = [read_run(run) for run in args.runs]
     for run, (metrics, model) in zip(args.runs, runs):
