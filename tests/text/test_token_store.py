@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from textcnn.text.batching import BucketedBatches
-from textcnn.text.token_store import TokenStore, TokenStoreBuilder
+from textcnn.text.token_store import TokenStore, TokenStoreBuilder, id_dtype
 from textcnn.text.tokenizer import UNK_ID, encode, train_tokenizer
 
 from ..conftest import make_reviews
@@ -36,7 +36,8 @@ def test_encode_gives_the_same_ids_as_the_old_path(corpus):
         np.testing.assert_array_equal(store[i], ids)
     assert store[-1].tolist() == old[-1].tolist()
     np.testing.assert_array_equal(store.lengths, [len(x) for x in old])
-    assert store.ids.dtype == np.int32 and store.nbytes == 4 * store.lengths.sum() + 8 * (len(store) + 1)
+    # 200 words: 2-byte ids
+    assert store.ids.dtype == np.uint16 and store.nbytes == 2 * store.lengths.sum() + 8 * (len(store) + 1)
 
 
 def test_bucketed_batches_from_the_store_equal_the_old_ones(corpus):
@@ -84,3 +85,13 @@ def test_builder_grows_in_place_and_equals_the_store_of_all_texts(capacity):
 def test_builder_of_nothing_is_an_empty_store():
     store = TokenStoreBuilder().build()
     assert len(store) == 0 and store.nbytes == 8
+
+
+def test_ids_take_two_bytes_up_to_65536_words_and_four_beyond():
+    assert id_dtype(30_000) is np.uint16 and id_dtype(65_536) is np.uint16 and id_dtype(65_537) is np.int32
+    big = [[0, 65_535], [65_536, 1_000_000], [7]]
+    builder = TokenStoreBuilder(capacity=1, dtype=id_dtype(1_000_001))
+    builder.extend(big)
+    store = builder.build()
+    assert store.ids.dtype == np.int32 and [s.tolist() for s in store] == big
+    assert TokenStore.from_sequences([[1, 2]], dtype=np.uint16).ids.dtype == np.uint16

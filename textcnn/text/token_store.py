@@ -1,8 +1,9 @@
 """Token ids of many texts in one flat array: no Python object per text.
 
 A list of per-text NumPy arrays costs about 100 bytes of object overhead per text on top of the ids,
-and millions of small allocations. Here text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``: 4 bytes per
-token plus 8 per text, and indexing a text gives a view, not a copy.
+and millions of small allocations. Here text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``: 2 bytes per
+token (uint16) when the vocabulary has at most 65,536 entries, as textcnn's default 30,000 does, else 4
+(int32), plus 8 per text; indexing a text gives a view, not a copy.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+ID_TYPES = (np.uint16, np.int32)
+
+
+def id_dtype(vocab_size: int) -> type:
+    """The smallest id type for a vocabulary: uint16 up to 65,536 entries, else int32."""
+    return np.uint16 if vocab_size <= 1 << 16 else np.int32
+
 
 class TokenStore(Sequence):
-    """A read-only sequence of ``(L_i,)`` int32 id arrays, stored flat: ``ids (T,)`` and ``offsets (N + 1,)``."""
+    """A read-only sequence of ``(L_i,)`` id arrays (uint16 or int32), stored flat: ``ids (T,)``, ``offsets (N+1,)``."""
 
     def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
-        ids, offsets = np.asarray(ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64)
+        ids = np.asarray(ids)
+        ids = ids if ids.dtype in ID_TYPES else ids.astype(np.int32)
+        offsets = np.asarray(offsets, dtype=np.int64)
         if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(ids):
             raise ValueError("offsets must start at 0 and end at len(ids)")
         if np.any(np.diff(offsets) < 0):
@@ -25,12 +35,12 @@ class TokenStore(Sequence):
         self.ids, self.offsets = ids, offsets
 
     @classmethod
-    def from_sequences(cls, sequences: Iterable[Sequence[int] | np.ndarray]) -> TokenStore:
+    def from_sequences(cls, sequences: Iterable[Sequence[int] | np.ndarray], dtype: type = np.int32) -> TokenStore:
         """Flatten per-text id sequences (the old list-of-arrays form) into a store."""
-        arrays = [np.asarray(s, dtype=np.int32) for s in sequences]
+        arrays = [np.asarray(s, dtype=dtype) for s in sequences]
         lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
         return cls(ids, offsets)
 
     @classmethod
@@ -81,8 +91,8 @@ class TokenStoreBuilder:
     the ids (it zero-fills the new room), where collecting chunks and concatenating them holds two.
     """
 
-    def __init__(self, capacity: int = 1 << 20) -> None:
-        self._ids = np.empty(capacity, dtype=np.int32)
+    def __init__(self, capacity: int = 1 << 20, dtype: type = np.int32) -> None:
+        self._ids = np.empty(capacity, dtype=dtype)
         self._size = 0
         self._lengths: list[np.ndarray] = []
 
@@ -93,7 +103,7 @@ class TokenStoreBuilder:
         stop = self._size + total
         if stop > len(self._ids):
             self._ids.resize(max(stop, len(self._ids) * 5 // 4), refcheck=False)
-        self._ids[self._size : stop] = np.fromiter(itertools.chain.from_iterable(sequences), np.int32, total)
+        self._ids[self._size : stop] = np.fromiter(itertools.chain.from_iterable(sequences), self._ids.dtype, total)
         self._size = stop
         self._lengths.append(lengths)
 
@@ -102,5 +112,5 @@ class TokenStoreBuilder:
         self._ids.resize(self._size, refcheck=False)  # give the spare capacity back
         lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, dtype=np.int64)
         store = TokenStore(self._ids, np.concatenate([[0], np.cumsum(lengths)]))
-        self._ids, self._lengths = np.empty(0, dtype=np.int32), []
+        self._ids, self._lengths = np.empty(0, dtype=self._ids.dtype), []
         return store

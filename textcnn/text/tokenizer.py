@@ -17,7 +17,7 @@ from tokenizers.trainers import BpeTrainer, UnigramTrainer, WordLevelTrainer, Wo
 
 from ..config import DataConfig, TokenizerConfig
 from ..errors import UserError
-from .token_store import TokenStore, TokenStoreBuilder
+from .token_store import TokenStore, TokenStoreBuilder, id_dtype
 
 # Chinese and Japanese are written without spaces: each ideograph or kana is a token of its own
 # (as BERT's basic tokenizer splits Chinese characters), so that a clause is not one unseen "word".
@@ -114,7 +114,7 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> Tok
     A text with no tokens (empty or only whitespace) becomes a single [UNK], so every text has
     at least one real position.
     """
-    builder = TokenStoreBuilder()
+    builder = TokenStoreBuilder(dtype=id_dtype(tokenizer.get_vocab_size()))  # 2 bytes a token up to 65,536 words
     # In chunks: an Encoding keeps every token's string, offsets and masks, ~100 bytes a token, so
     # encoding all of IMDB at once would hold over a gigabyte that only the ids are needed from.
     for start in range(0, len(texts), chunk):
