@@ -215,3 +215,20 @@ def test_other_commands_refuse_to_run_under_torchrun(tmp_path):
     assert result.stderr.strip() == (
         "error: only 'textcnn train' runs on several processes; run 'textcnn evaluate' without torchrun"
     )
+
+
+def test_a_taken_run_folder_stops_every_process_with_its_error(noisy_data, tmp_path):
+    config = _config(tmp_path, noisy_data)
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "run.json").write_text("{}")
+    result = subprocess.run(
+        [*torchrun(), "train", "--config", str(config), "--out", str(taken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_quiet_env(),
+    )
+    assert result.returncode != 0
+    # Rank 0 hands its error to the other process, which stops with it instead of waiting for a folder.
+    assert result.stderr.count(f"error: {taken} already holds a run") == 2, result.stderr

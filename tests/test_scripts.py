@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from .conftest import TINY_OVERRIDES
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -105,3 +107,18 @@ def test_scale_bench_measures_every_size_in_its_own_process(tiny_data, tmp_path)
     assert "| 340 |" in (tmp_path / "scale.md").read_text()
     with Image.open(tmp_path / "scale.png") as image:
         assert image.size[0] > 500
+
+
+def test_compare_revisions_trains_both_and_agrees_with_itself(tiny_data):
+    """HEAD against this tree: the same code, so the accuracies must agree (the timings are not asserted)."""
+    argv = [sys.executable, str(ROOT / "scripts/compare_revisions.py"), "HEAD", "--repeats", "1"]
+    argv += ["--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    sets = [f"data.path={tiny_data}", "data.max_length=32", "model.num_filters=4", "train.threads=1", *TINY_OVERRIDES]
+    argv += [f"--set={s}" for s in [*sets, "train.epochs=1"]]
+    result = subprocess.run(argv, capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| revision | prep s | s/epoch | peak RSS MiB | val acc | test acc |")
+    head, tree = (line.split("|") for line in lines[2:4])
+    assert head[1].strip() == "HEAD" and tree[1].strip() == "this tree"
+    assert head[5:7] == tree[5:7]  # val and test accuracy
+    assert float(tree[4]) > 50  # peak RSS in MiB, of the training process

@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 
 from . import __version__
 from .config import RunConfig, TrainConfig, load_config, save_config
-from .errors import ConfigError, UserError
+from .errors import ConfigError, RunFolderError, UserError
 from .models import ModelConfig, TextModel, get_model
 from .results import RunMetrics
 from .runs import CHECKPOINT, FINISHED, INTERRUPTED, FollowerFolder, RunFolder, default_run_dir
@@ -261,9 +261,15 @@ def train_run(
     # so that a signal the moment run.json appears still cleans up.
     with stop_on_signals(defer=distributed.enabled):
         if not distributed.is_main:
-            folder = FollowerFolder(distributed.share(None))
-            return _train(folder, config, None, progress=progress, log=log, distributed=distributed)
-        folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
+            shared = distributed.share(None)  # rank 0's folder, or the error that kept it from making one
+            if isinstance(shared, RunFolderError):
+                raise shared
+            return _train(FollowerFolder(shared), config, None, progress=progress, log=log, distributed=distributed)
+        try:
+            folder = RunFolder.create(out)  # the path is checked and locked before any data is loaded
+        except RunFolderError as error:
+            distributed.share(error)  # the other processes stop with the same error instead of waiting
+            raise
         distributed.share(folder.path)
         with folder:
             try:
