@@ -59,7 +59,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="compare_revisions_") as tmp:
         old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.revision], check=True)
+        git = ["git", "-C", str(ROOT), "worktree"]
+        subprocess.run([*git, "add", "--quiet", "--detach", str(old), args.revision], check=True)
         try:
             sources = {args.revision: old, "this tree": ROOT}
             runs: dict[str, list[dict]] = {name: [] for name in sources}
@@ -74,7 +75,7 @@ def main() -> None:
                         file=sys.stderr,
                     )
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+            subprocess.run([*git, "remove", "--force", str(old)], check=False)
 
     print("| revision | prep s | s/epoch | peak RSS MiB | val acc | test acc |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
