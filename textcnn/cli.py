@@ -23,14 +23,14 @@ from .config import (
     Word2VecOptions,
     load_config,
 )
-from .env import limit_kernel_cache
+from .env import launched_by_torchrun, limit_kernel_cache
 from .errors import UserError
 from .options import add_options, add_progress_option, add_set_option, options_from
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .pipeline import resume_run, train_run
-    from .training import SINGLE, init_distributed, launched_by_torchrun, shutdown, signal_of
+    from .training import SINGLE, init_distributed, shutdown, signal_of
 
     progress = not args.no_progress
     if args.resume and (args.config or args.out):
@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if args.command != "train" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        if args.command != "train" and launched_by_torchrun():
             raise UserError(
                 f"only 'textcnn train' runs on several processes; run 'textcnn {args.command}' without torchrun"
             )

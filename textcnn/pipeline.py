@@ -270,9 +270,9 @@ def train_run(
         except RunFolderError as error:
             distributed.share(error)  # the other processes stop with the same error instead of waiting
             raise
-        distributed.share(folder.path)
         with folder:
-            try:
+            try:  # entered at once: a signal from here on still removes the half-made folder
+                distributed.share(folder.path)
                 return _train(folder, config, None, progress=progress, log=log, distributed=distributed)
             except BaseException:
                 if not (folder.path / CHECKPOINT).exists():  # nothing to resume: leave no half-made folder

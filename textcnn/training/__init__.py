@@ -3,7 +3,7 @@
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
-from .distributed import SINGLE, Distributed, ShardedBatches, init_distributed, launched_by_torchrun, shutdown
+from .distributed import SINGLE, Distributed, ShardedBatches, init_distributed, shutdown
 from .objectives import MultiLabel, Objective, SingleLabel, objective_for
 from .signals import Interrupted, pending_signal, signal_of, stop_on_signals
 from .tensor_batches import TensorBatch, TensorBatches
@@ -44,7 +44,6 @@ __all__ = [
     "dense_parameter_groups",
     "forward_all",
     "init_distributed",
-    "launched_by_torchrun",
     "lr_factor",
     "predict_logits",
     "progress_bar",

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ..env import launched_by_torchrun
 from ..errors import UserError
 from .contract import Batch
 
@@ -98,11 +99,6 @@ class Distributed:
 
 
 SINGLE = Distributed()
-
-
-def launched_by_torchrun() -> bool:
-    """True when this process is one of several that ``torchrun`` started."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def init_distributed(device: str = "auto") -> Distributed:
