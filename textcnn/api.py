@@ -39,7 +39,7 @@ def train(
 
     ``config`` is a YAML path, a :class:`~textcnn.config.RunConfig`, or None for the defaults;
     ``overrides`` are config keys with ``__`` for the dot: ``train__epochs=3``. ``out`` defaults to
-    ``runs/MODEL-DATE-TIME-XXXXXX``.
+    ``runs/MODEL-DATE-TIME-RANDOM``.
     """
     from .config import RunConfig, load_config, save_config
     from .inference import Run

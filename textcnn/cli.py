@@ -303,7 +303,7 @@ def _add_train_command(commands) -> None:
     train.add_argument(
         "--out",
         metavar="DIR",
-        help="run folder to create; it must not exist or be empty (default: runs/MODEL-DATE-TIME-XXXXXX, unique)",
+        help="run folder to create; it must not exist or be empty (default: runs/MODEL-DATE-TIME-RANDOM, unique)",
     )
     train.add_argument(
         "--resume",

@@ -252,7 +252,7 @@ def train_run(
     log: Log = print,
     distributed: Distributed = SINGLE,
 ) -> RunMetrics:
-    """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-XXXXXX``).
+    """Train the configured model into a new run folder (default ``runs/MODEL-DATE-TIME-RANDOM``).
 
     With several processes (``torchrun``) rank 0 creates the folder and tells the others its path.
     """

@@ -40,8 +40,11 @@ TRAINING, INTERRUPTED, FINISHED = "training", "interrupted", "finished"
 
 
 def default_run_dir(model_name: str, root: str | Path = "runs") -> Path:
-    """``runs/MODEL-DATE-TIME-XXXXXX``: the random suffix keeps runs started in the same second apart."""
-    return Path(root) / f"{model_name}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    """``runs/MODEL-DATE-TIME-RANDOM``: 12 random hex digits keep runs started in the same second apart.
+
+    48 bits: 2,000 names in one second collide with probability about 1e-8 (3 bytes gave about 0.1).
+    """
+    return Path(root) / f"{model_name}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(6)}"
 
 
 def check_out_path(path: str | Path) -> Path:
