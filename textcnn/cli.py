@@ -51,14 +51,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 128 + signal_of(error)
     finally:
         shutdown(distributed)
-    if not distributed.is_main:
-        return 128 + signal.Signals[metrics.interrupted_by] if metrics.interrupted else 0
-    print(
-        json.dumps({k: getattr(metrics, k) for k in ("val_accuracy", "test_accuracy", "test_split", "train_seconds")})
-    )
-    if metrics.interrupted:
-        return 128 + signal.Signals[metrics.interrupted_by]
-    return 0
+    if distributed.is_main:  # the other processes print nothing
+        keys = ("val_accuracy", "test_accuracy", "test_split", "train_seconds")
+        print(json.dumps({k: getattr(metrics, k) for k in keys}))
+    return 128 + signal.Signals[metrics.interrupted_by] if metrics.interrupted else 0
 
 
 def _configured_device(args: argparse.Namespace, config) -> str:

@@ -107,11 +107,10 @@ def read_vectors(config: ModelConfig) -> KeyedVectors:
 
 
 def load_pretrained_embedding(
-    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: Sequence[np.ndarray], *, seed: int
+    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: TokenStore, *, seed: int
 ) -> Coverage:
     """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
-    flat = train_ids.ids if isinstance(train_ids, TokenStore) else np.concatenate(train_ids)
-    counts = np.bincount(flat, minlength=tokenizer.get_vocab_size())
+    counts = np.bincount(train_ids.ids, minlength=tokenizer.get_vocab_size())
     table, coverage = vectors_for_vocab(
         vectors, tokenizer.get_vocab(), special_ids=(PAD_ID, UNK_ID), padding_idx=PAD_ID, token_counts=counts, seed=seed
     )

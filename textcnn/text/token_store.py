@@ -43,15 +43,6 @@ class TokenStore(Sequence):
         ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
         return cls(ids, offsets)
 
-    @classmethod
-    def concatenate(cls, stores: Sequence[TokenStore]) -> TokenStore:
-        """The texts of several stores, in order, as one store."""
-        if not stores:
-            return cls(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
-        starts = np.cumsum([0] + [len(s.ids) for s in stores[:-1]])
-        offsets = np.concatenate([[0]] + [s.offsets[1:] + start for s, start in zip(stores, starts)])
-        return cls(np.concatenate([s.ids for s in stores]), offsets)
-
     @property
     def lengths(self) -> np.ndarray:
         """``(N,)`` tokens per text."""

@@ -123,14 +123,13 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], chunk: int = 2048) -> Tok
     return builder.build()
 
 
-def tokenization_warnings(tokenizer: Tokenizer, ids: Sequence[np.ndarray], *, long_token: int = 16) -> list[str]:
+def tokenization_warnings(tokenizer: Tokenizer, ids: TokenStore, *, long_token: int = 16) -> list[str]:
     """Signs that the tokenizer does not suit the text: few tokens per text, many long or unknown tokens.
 
     Text with no spaces between words in a script this tokenizer does not split would come out as
     one long "word" per clause: each seen once, so nearly all of them [UNK] or long and rare.
     """
-    flat = ids.ids if isinstance(ids, TokenStore) else np.concatenate(ids)  # every training token, once
-    counts = np.bincount(flat, minlength=tokenizer.get_vocab_size())  # (vocab,)
+    counts = np.bincount(ids.ids, minlength=tokenizer.get_vocab_size())  # (vocab,): every training token, once
     total = max(int(counts.sum()), 1)
     lengths = np.array([len(tokenizer.id_to_token(i) or "") for i in range(len(counts))])
     long_share = float(counts[lengths >= long_token].sum()) / total

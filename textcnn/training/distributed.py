@@ -40,7 +40,6 @@ class Distributed:
 
     rank: int = 0
     world_size: int = 1
-    local_rank: int = 0
     backend: str | None = None  # gloo | nccl, once the process group is up
 
     @property
@@ -51,9 +50,6 @@ class Distributed:
     def is_main(self) -> bool:
         """Rank 0: the one process that writes files, logs and shows progress."""
         return self.rank == 0
-
-    def describe(self) -> str:
-        return f"rank {self.rank} of {self.world_size} ({self.backend})"
 
     # ------------------------------------------------------------------------------- collectives
 
@@ -121,7 +117,7 @@ def init_distributed(device: str = "auto") -> Distributed:
     backend = "nccl" if use_cuda else "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend)
-    return Distributed(rank, world_size, local_rank, backend)
+    return Distributed(rank, world_size, backend)
 
 
 def shutdown(distributed: Distributed) -> None:
