@@ -45,6 +45,7 @@ def test_round_trip_through_yaml(tmp_path):
         (["model.embedding_mode=dynamic"], "model.embedding_mode: 'dynamic' is not allowed"),
         (["model.kernel_sizes=3"], "model.kernel_sizes: expected a list"),
         (["model.kernel_sizes=[0, 3]"], "model.kernel_sizes"),
+        (["model.pool_backward=sparse"], "model.pool_backward: 'sparse' is not allowed"),
         (["train.device=tpu"], "train.device"),
         (["train"], "--set expects key=value"),
     ],

@@ -151,6 +151,7 @@ class TrainConfig:
 EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
 VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
 LSTM_POOLING = ("max", "avg", "last")
+POOL_BACKWARDS = ("winners", "dense")
 _MODEL_CONFIGS: dict[str, type[ModelConfig]] = {}
 
 
@@ -214,9 +215,14 @@ class TextCNNConfig(ModelConfig):
     kernel_sizes: list[int] = field(default_factory=lambda: [3, 4, 5])  # filter widths in tokens
     num_filters: int = 100  # filters per width
     max_norm: float | None = 3.0  # l2 cap on each class's output weights (Kim); null: none
+    # winners: on CPU the convolution's backward reads only the window each filter's max kept (the same
+    # gradients, a fraction of the work); dense: autograd's backward over every position
+    pool_backward: str = "winners"
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        backward = self.pool_backward
+        _check(backward in POOL_BACKWARDS, "model.pool_backward", backward, f"one of {POOL_BACKWARDS}")
         _check(
             bool(self.kernel_sizes) and min(self.kernel_sizes) >= 1,
             "model.kernel_sizes",

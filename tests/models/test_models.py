@@ -57,6 +57,30 @@ def test_text_shorter_than_widest_filter(name):
     assert out.shape == (1, 3) and torch.isfinite(out).all()
 
 
+@pytest.mark.parametrize("mode", ["rand", "multichannel"])
+def test_winners_backward_trains_like_the_dense_one(mode):
+    """The TextCNN's two pool backwards: same outputs and gradients, so the same training steps."""
+    ids = torch.randint(2, 50, (6, 13))
+    ids[1, 4:] = 0
+    ids[2, 1:] = 0  # one word: shorter than the widest filter
+    mask = ids != 0
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    results = []
+    for backward in ("dense", "winners"):
+        vectors = [] if mode == "rand" else ["model.vectors=unused.bin"]  # the table stays random here
+        model = build("textcnn", f"model.embedding_mode={mode}", *vectors, f"model.pool_backward={backward}").train()
+        assert model.encoder.pool_backward == backward
+        torch.manual_seed(1)  # the same dropout masks
+        logits = model(ids, mask)
+        torch.nn.functional.cross_entropy(logits, labels).backward()
+        results.append((logits, {n: p.grad for n, p in model.named_parameters() if p.requires_grad}))
+    (dense_logits, dense_grads), (logits, grads) = results
+    torch.testing.assert_close(logits, dense_logits)
+    assert grads.keys() == dense_grads.keys()
+    for name, grad in grads.items():
+        torch.testing.assert_close(grad, dense_grads[name], atol=1e-6, rtol=1e-5, msg=name)
+
+
 def test_embedding_modes_train_what_they_promise():
     expected = {"rand": (1, 0), "static": (0, 1), "non-static": (1, 0), "multichannel": (1, 1)}
     for mode in EMBEDDING_MODES:

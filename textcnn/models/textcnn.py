@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ..config import TextCNNConfig
-from ..layers import ConvBank, global_pool
+from ..layers import ConvBank, conv_max_over_time, global_pool
 from ..layers.padding import same_padding
 from .classifier import TextClassifier
 from .embedding import WordEmbedding
@@ -20,12 +20,18 @@ class CNNEncoder(nn.Module):
     Each filter slides over every window of ``k`` consecutive words ('same' padding, so a text
     shorter than the widest filter still has one window per word), ReLU, then keeps its largest
     response over the real positions of the text: max-over-time pooling.
+
+    ``pool_backward="winners"`` trains with :func:`~textcnn.layers.conv_max_over_time`, whose backward
+    reads only the window each filter kept (the same gradients, a fraction of the work); ``"dense"``
+    with autograd's backward over every position. Only CPU tensors take the winners' path: it was
+    measured there, and on CUDA its ``index_add_`` would not be deterministic.
     """
 
-    def __init__(self, in_dim: int, num_filters: int, kernel_sizes: list[int]) -> None:
+    def __init__(self, in_dim: int, num_filters: int, kernel_sizes: list[int], pool_backward: str = "winners") -> None:
         super().__init__()
         self.convs = ConvBank(in_dim, num_filters, kernel_sizes, spatial_dims=1)
         self.out_dim = self.convs.out_channels
+        self.pool_backward = pool_backward
 
     def feature_maps(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, L, D) -> (B, K * F, L)``: every filter's ReLU response at every position."""
@@ -33,6 +39,9 @@ class CNNEncoder(nn.Module):
         return torch.relu(self.convs(x))  # (B, K * F, L)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.pool_backward == "winners" and x.device.type == "cpu":
+            weight, bias = self.convs.fused_weight()
+            return conv_max_over_time(x, weight, bias, mask)  # (B, L, D) -> (B, K * F)
         return global_pool(self.feature_maps(x), "max", mask=mask)  # (B, K * F)
 
     def peaks(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,5 +78,5 @@ def is_textcnn(model: nn.Module) -> bool:
 @register_model("textcnn")
 def build_textcnn(config: TextCNNConfig, vocab_size: int, num_classes: int) -> TextClassifier:
     embedding = WordEmbedding.from_config(config, vocab_size)
-    encoder = CNNEncoder(embedding.out_dim, config.num_filters, config.kernel_sizes)
+    encoder = CNNEncoder(embedding.out_dim, config.num_filters, config.kernel_sizes, config.pool_backward)
     return TextClassifier(embedding, encoder, num_classes, dropout=config.dropout, max_norm=config.max_norm)
