@@ -17,7 +17,8 @@ from torch import nn
 
 from .config import DataConfig, RunConfig, load_config
 from .errors import ConfigError, RunFolderError
-from .models import TextModel, get_model, is_textcnn
+from .models import TextModel, get_model
+from .models.precomputed import PRECOMPUTE_CHOICES, fast_inference_model
 from .pipeline import eval_batches
 from .results import RunMetrics
 from .runs import FINISHED, RunFolder
@@ -27,24 +28,6 @@ from .text.tokenizer import encode, load_tokenizer
 from .training import objective_for, predict_logits, resolve_device, resolve_precision
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
-PRECOMPUTE_MAX_BYTES = 1 << 30  # most memory the first-layer lookup tables may take under precompute="auto"
-PRECOMPUTE_CHOICES = ("auto", "on", "off")
-
-
-def fast_inference_model(model: TextModel, vocab_size: int, device: torch.device, precompute: str) -> nn.Module | None:
-    """The precomputed TextCNN where ``precompute`` asks for it (see :meth:`Run.load`), else None."""
-    from .models.precomputed import PrecomputedTextCNN, table_bytes
-
-    if precompute not in PRECOMPUTE_CHOICES:
-        raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
-    is_cnn = is_textcnn(model)
-    if precompute == "off" or not is_cnn:
-        if precompute == "on" and not is_cnn:
-            raise RunFolderError("precompute: only a TextCNN's first convolution can be precomputed")
-        return None
-    if precompute == "auto" and (device.type != "cpu" or table_bytes(model, vocab_size) > PRECOMPUTE_MAX_BYTES):
-        return None
-    return PrecomputedTextCNN(model).to(device).eval()
 
 
 def _warn(message: str) -> None:

@@ -28,6 +28,7 @@ from . import __version__
 from .config import RunConfig, TrainConfig, load_config, save_config
 from .errors import ConfigError, RunFolderError, UserError
 from .models import ModelConfig, TextModel, get_model
+from .models.precomputed import fast_inference_model
 from .results import RunMetrics
 from .runs import CHECKPOINT, FINISHED, INTERRUPTED, FollowerFolder, RunFolder, default_run_dir
 from .scoring import choose_threshold, multi_label_scores
@@ -394,10 +395,15 @@ def _finish(
 ) -> RunMetrics:
     """After training: the multi-label threshold, the final weights, the test score, history and curves."""
     model, splits, objective = prepared.model, prepared.data.splits, trainer.objective
+    # The final weights score as a saved run does: a TextCNN's first convolution is looked up where that
+    # pays (equal to float rounding, in fp32), which on a CPU takes a third of the time of computing it.
+    scorer = fast_inference_model(model, prepared.data.vocab_size, trainer.device, "auto")
+    precision = "fp32" if scorer is not None else trainer.precision
+    scorer = scorer or model
     threshold = None
     if splits.multi_label:  # the decision threshold: chosen on validation, never on test
         val_logits = predict_logits(
-            model, prepared.validation, trainer.device, precision=trainer.precision, distributed=trainer.distributed
+            scorer, prepared.validation, trainer.device, precision=precision, distributed=trainer.distributed
         )
         threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
         metadata["threshold"] = str(threshold)
@@ -406,10 +412,10 @@ def _finish(
     # what the test split scores even if a signal cut the last save short.
     folder.save_weights(_cpu_state(model), metadata)
     test_logits = predict_logits(
-        model,
+        scorer,
         prepared.test,
         trainer.device,
-        precision=trainer.precision,
+        precision=precision,
         progress=trainer.progress,
         desc="test",
         distributed=trainer.distributed,

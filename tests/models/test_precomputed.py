@@ -9,9 +9,8 @@ import torch
 
 from textcnn.config import LSTMConfig, TextCNNConfig
 from textcnn.errors import RunFolderError
-from textcnn.inference import fast_inference_model
 from textcnn.models import get_model
-from textcnn.models.precomputed import PrecomputedTextCNN, table_bytes
+from textcnn.models.precomputed import PrecomputedTextCNN, fast_inference_model, table_bytes
 
 
 def _model(mode: str, kernel_sizes=(3, 4, 5), vocab: int = 50):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import RunFolderError
 from ..layers import global_pool
 from ..layers.padding import same_padding
 from .classifier import TextClassifier
@@ -73,3 +74,21 @@ class PrecomputedTextCNN(nn.Module):
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         maps = self.feature_maps(ids, mask).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
         return self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
+
+
+PRECOMPUTE_MAX_BYTES = 1 << 30  # most memory the first-layer lookup tables may take under precompute="auto"
+PRECOMPUTE_CHOICES = ("auto", "on", "off")
+
+
+def fast_inference_model(model: nn.Module, vocab_size: int, device: torch.device, precompute: str) -> nn.Module | None:
+    """The precomputed TextCNN where ``precompute`` asks for it (see :meth:`~textcnn.inference.Run.load`), else None."""
+    if precompute not in PRECOMPUTE_CHOICES:
+        raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
+    is_cnn = is_textcnn(model)
+    if precompute == "off" or not is_cnn:
+        if precompute == "on" and not is_cnn:
+            raise RunFolderError("precompute: only a TextCNN's first convolution can be precomputed")
+        return None
+    if precompute == "auto" and (device.type != "cpu" or table_bytes(model, vocab_size) > PRECOMPUTE_MAX_BYTES):
+        return None
+    return PrecomputedTextCNN(model).to(device).eval()
