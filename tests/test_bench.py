@@ -146,6 +146,14 @@ def test_bench_stops_early_on_a_missing_vectors_file(capsys):
     assert "word vectors file not found: /no/such.bin" in capsys.readouterr().err
 
 
+def test_bench_refuses_vectors_learned_inside_the_run(capsys):
+    argv = ["bench", "--quick", "--set", "data.path=unused", "--set", "model.vectors=null"]
+    argv += ["--set", "model.vectors_from_train=true"]
+    argv += ["--config", "configs/textcnn_imdb_static.yaml", "--config", "configs/lstm_imdb_nonstatic.yaml"]
+    assert main(argv) == 2
+    assert "bench takes vectors from a file" in capsys.readouterr().err
+
+
 def test_bench_checks_each_config_against_the_vectors_it_shares(tiny_vectors, capsys):
     argv = ["bench", "--quick", "--set", "data.path=unused", "--set", f"model.vectors={tiny_vectors}"]
     argv += ["--config", "configs/textcnn_imdb_static.yaml", "--config", "configs/lstm_imdb_nonstatic.yaml"]

@@ -182,8 +182,8 @@ def test_vectors_must_match_the_embedding_size(tiny_data, tiny_vectors, tmp_path
     assert not (tmp_path / "run").exists()
 
 
-def test_a_tiny_chinese_dataset_is_learned(tmp_path):
-    """Unspaced Chinese reviews in one CSV file, with a held-out test split: far above chance."""
+def write_hotel_reviews(path):
+    """400 unspaced Chinese hotel reviews, half positive, in one CSV file with columns label, review."""
     rng = np.random.default_rng(0)
     filler = ["酒店", "房间", "早餐", "服务", "位置", "前台", "我们", "这次", "入住", "感觉", "环境", "价格"]
     cues = {1: ["很好", "干净", "满意", "舒服", "推荐"], 0: ["很差", "脏乱", "失望", "吵闹", "后悔"]}
@@ -192,8 +192,18 @@ def test_a_tiny_chinese_dataset_is_learned(tmp_path):
         words = list(rng.choice(filler, 6)) + list(rng.choice(cues[i % 2], 2))
         rng.shuffle(words)
         rows.append(f"{i % 2},{''.join(words)}。")
-    path = tmp_path / "hotel.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+CHARACTER_VECTORS = ["model.embedding_mode=non-static", "model.vectors_from_train=true"]
+
+
+@pytest.mark.parametrize("extra", [[], CHARACTER_VECTORS], ids=["rand", "vectors_from_train"])
+def test_a_tiny_chinese_dataset_is_learned(tmp_path, extra):
+    """Unspaced Chinese reviews in one CSV file, with a held-out test split: far above chance, with
+    random vectors and with character vectors word2vec learned from the training split."""
+    path = write_hotel_reviews(tmp_path / "hotel.csv")
     config = load_config(
         None,
         [
@@ -201,6 +211,7 @@ def test_a_tiny_chinese_dataset_is_learned(tmp_path):
             "data.text_column=review",
             "data.test_size=0.25",
             "model.num_filters=16",
+            *extra,
             *TINY_OVERRIDES,
         ],
     )
@@ -215,3 +226,61 @@ def test_a_bpe_run_trains_and_predicts(tiny_data, tmp_path):
     assert metrics.test_accuracy > 0.8
     run = Run.load(tmp_path / "bpe", device="cpu")
     assert [p["label"] for p in run.predict(["superbly brilliant", "awfully dull"])] == ["pos", "neg"]
+
+
+def test_vectors_from_train_learns_the_tokenizers_own_tokens(tiny_data, tmp_path):
+    """model.vectors_from_train: word2vec on the training split's tokens (here BPE pieces, which no
+    vectors file could match), the same vectors on every run, and a run that predicts."""
+    overrides = [
+        f"data.path={tiny_data}",
+        "tokenizer.kind=bpe",
+        "model.embedding_mode=static",  # frozen: the table after training is word2vec's
+        "model.vectors_from_train=true",
+        "model.embedding_dim=12",
+        "model.num_filters=8",
+        *TINY_OVERRIDES,
+    ]
+    lines: list[str] = []
+    metrics = train_run(load_config(None, overrides), tmp_path / "a", progress=False, log=lines.append)
+    assert any("model.vectors_from_train" in line for line in lines)
+    coverage = metrics.vectors_coverage
+    # Every token the training texts hold has a vector (BPE's vocabulary also holds merge steps that no
+    # encoded text keeps: those start random).
+    assert coverage["token_coverage"] > 0.99 and coverage["found"] > 0
+    train_run(load_config(None, overrides), tmp_path / "b", progress=False, log=lambda _: None)
+    assert Run.load(tmp_path / "a", device="cpu").predict(["superbly brilliant"])[0]["label"] in ("pos", "neg")
+    first, second = (Run.load(tmp_path / name, device="cpu").model.embedding for name in ("a", "b"))
+    assert first.state_dict().keys() == second.state_dict().keys()
+    for key, value in first.state_dict().items():
+        assert torch.equal(value, second.state_dict()[key]), key  # one word2vec thread: repeatable
+
+
+def test_train_vectors_on_tokens_keys_vectors_by_token():
+    from tokenizers import Tokenizer, models
+
+    from textcnn.text.vectors import Word2VecOptions, train_vectors_on_tokens
+
+    tokenizer = Tokenizer(models.WordLevel({"[PAD]": 0, "[UNK]": 1, "a b": 2, "好": 3, "##x": 4}, unk_token="[UNK]"))
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(2, 5, size=12) for _ in range(30)]
+    options = Word2VecOptions(dim=6, min_count=1, workers=1, epochs=2)
+    vectors = train_vectors_on_tokens(ids, tokenizer, options, log=lambda _: None)
+    assert sorted(vectors.key_to_index) == ["##x", "a b", "好"]  # a token with a space stays one token
+    assert vectors.vector_size == 6
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["model.vectors_from_train=true"], "embedding_mode 'rand' starts from random vectors"),
+        (
+            ["model.embedding_mode=static", "model.vectors_from_train=true", "model.vectors=v.bin"],
+            "from model.vectors or from train, not both",
+        ),
+        (["model.embedding_mode=static"], "set model.vectors_from_train: true"),
+        (["model.embedding_mode=static", "model.vectors=v.bin", "tokenizer.kind=bpe"], "model.vectors_from_train"),
+    ],
+)
+def test_vectors_from_train_config_errors(overrides, message):
+    with pytest.raises(UserError, match=message):
+        load_config(None, overrides)

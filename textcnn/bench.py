@@ -280,6 +280,9 @@ def run_bench(options: BenchOptions, log=print) -> BenchReport:
     if len(configs) < 2:
         raise UserError("bench compares two or more configs")
     check_comparable(configs, options.configs)
+    for config, path in zip(configs, options.configs):
+        if config.model.vectors_from_train:  # their word2vec time would go uncounted in the totals
+            raise UserError(f"{path}: bench takes vectors from a file (textcnn vectors), not model.vectors_from_train")
     # Pretrained embedding modes get their vectors, read once per file (a missing file stops the bench here).
     vectors = {}
     for config in configs:

@@ -166,6 +166,9 @@ class ModelConfig:
     embedding_dim: int = 128
     embedding_mode: str = "rand"  # rand | static | non-static | multichannel (Kim 2014)
     vectors: str | None = None  # word vectors file for the pretrained modes
+    # true: the pretrained modes start from word2vec trained on the run's own training split (its tokens,
+    # any tokenizer kind; no labels, validation or test text read), in place of a vectors file
+    vectors_from_train: bool = False
     vectors_format: str = "auto"  # auto (by the file's name) | word2vec-binary | word2vec-text | glove | gensim
     embedding_init_std: float = 0.1  # random vectors ~ N(0, std^2) (rand mode, and words without a vector)
     sparse_embedding: bool = False  # sparse gradients: the optimiser updates only the rows a batch uses
@@ -185,10 +188,17 @@ class ModelConfig:
             self.embedding_mode,
             f"one of {EMBEDDING_MODES}",
         )
-        if self.embedding_mode != "rand" and not self.vectors:
+        if self.embedding_mode != "rand" and not self.vectors and not self.vectors_from_train:
             raise ConfigError(
                 f"model.vectors: embedding_mode {self.embedding_mode!r} needs a word vectors file "
-                "(train one with 'textcnn vectors', or use embedding_mode: rand)"
+                "(train one with 'textcnn vectors', set model.vectors_from_train: true, or use embedding_mode: rand)"
+            )
+        if self.vectors_from_train and self.vectors:
+            raise ConfigError("model.vectors_from_train: vectors come from model.vectors or from train, not both")
+        if self.vectors_from_train and self.embedding_mode == "rand":
+            raise ConfigError(
+                "model.vectors_from_train: embedding_mode 'rand' starts from random vectors; "
+                "use non-static, static or multichannel"
             )
         _check(
             self.vectors_format in VECTOR_FORMATS,
@@ -203,8 +213,13 @@ class ModelConfig:
 
     @property
     def pretrained(self) -> bool:
-        """Whether the embedding starts from a word vectors file."""
+        """Whether the embedding starts from word vectors (a file's, or learned from train)."""
         return self.embedding_mode != "rand"
+
+    @property
+    def vectors_file(self) -> str | None:
+        """The vectors file the embedding starts from, if it starts from one."""
+        return self.vectors if self.pretrained and not self.vectors_from_train else None
 
 
 @dataclass
@@ -271,10 +286,11 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
-        if self.model.pretrained and self.tokenizer.kind != "word":
+        if self.model.vectors_file and self.tokenizer.kind != "word":
             raise ConfigError(
                 f"tokenizer.kind: {self.tokenizer.kind!r} cuts words into subwords, but embedding_mode "
-                f"{self.model.embedding_mode!r} reads vectors of whole words; use tokenizer.kind: word"
+                f"{self.model.embedding_mode!r} reads a file of whole-word vectors; use tokenizer.kind: word "
+                "(or model.vectors_from_train: true, which learns vectors of this tokenizer's own tokens)"
             )
 
     def to_dict(self) -> dict[str, Any]:

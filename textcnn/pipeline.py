@@ -36,7 +36,7 @@ from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
 from .text.token_store import TokenStore
 from .text.tokenizer import PAD_ID, UNK_ID, encode, load_tokenizer, tokenization_warnings, tokenizer_from_config
-from .text.vectors import Coverage, load_vectors, vectors_for_vocab
+from .text.vectors import Coverage, Word2VecOptions, load_vectors, train_vectors_on_tokens, vectors_for_vocab
 from .training import (
     SINGLE,
     Distributed,
@@ -204,16 +204,24 @@ def prepare_run(
     data: PreparedData | None = None,
     tokenizer: Tokenizer | None = None,
     vectors: KeyedVectors | None = None,
+    learn_vectors: bool = False,
     log: Log = print,
     distributed: Distributed = SINGLE,
 ) -> PreparedRun:
     """The run setup: data (given, or loaded with ``tokenizer`` if given), a seeded model, its vectors, batches.
 
-    ``vectors`` fill a pretrained embedding mode; without them the pretrained tables stay random (as when
-    a checkpoint's weights will replace them anyway). With several processes each gets its shard of
-    every split's batches (:class:`~textcnn.training.ShardedBatches`).
+    ``vectors`` fill a pretrained embedding mode; so do, with ``learn_vectors`` and
+    ``model.vectors_from_train``, vectors that word2vec learns here from the training split. Without
+    either the pretrained tables stay random (as when a checkpoint's weights will replace them anyway).
+    With several processes each gets its shard of every split's batches
+    (:class:`~textcnn.training.ShardedBatches`).
     """
     data = data or prepare_data(config, tokenizer=tokenizer, log=log, distributed=distributed)
+    if vectors is None and learn_vectors and config.model.vectors_from_train:
+        # One worker thread: the same vectors on every run and in every process.
+        options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
+        log("vectors: word2vec (skip-gram, 5 epochs) on the training split's tokens (model.vectors_from_train)")
+        vectors = train_vectors_on_tokens(data.train_ids, data.tokenizer, options, log=log)
     if distributed.backend == "nccl" and config.model.sparse_embedding:
         log("model.sparse_embedding: NCCL cannot average sparse gradients, so the embedding trains with dense ones")
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))
@@ -319,10 +327,12 @@ def _train(
         progress, log = False, _quiet
     # Read the vectors first, so a missing or mismatched file stops the run before any data work.
     # A checkpoint holds the (fine-tuned) vectors in its weights: resuming from one never reads the file.
-    vectors = read_vectors(config.model) if config.model.pretrained and not resuming else None
+    vectors = read_vectors(config.model) if config.model.vectors_file and not resuming else None
     saved_tokenizer = folder.path / "tokenizer.json"
     tokenizer = load_tokenizer(saved_tokenizer) if resuming and saved_tokenizer.exists() else None
-    prepared = prepare_run(config, tokenizer=tokenizer, vectors=vectors, log=log, distributed=distributed)
+    prepared = prepare_run(
+        config, tokenizer=tokenizer, vectors=vectors, learn_vectors=not resuming, log=log, distributed=distributed
+    )
     del vectors  # the model holds its own copy; the file's full table is not needed for training
     if tokenizer is None:
         folder.write_with("tokenizer.json", lambda tmp: prepared.data.tokenizer.save(str(tmp)))

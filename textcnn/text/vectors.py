@@ -39,6 +39,7 @@ from .tokenizer import WORD_PATTERN, build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
+    from tokenizers import Tokenizer
 
 
 def word_cutter(*, lowercase: bool = True, strip_html: bool = True) -> Callable[[str], list[str]]:
@@ -94,7 +95,8 @@ def train_word2vec(
                     num_words += len(words)
         if num_words == 0:
             raise UserError("the corpus has no words to train word vectors on")
-        log(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {workers} threads")
+        threads = f"{workers} thread{'s' if workers > 1 else ''}"
+        log(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {threads}")
 
         class EpochBar(CallbackAny2Vec):
             def __init__(self) -> None:
@@ -133,6 +135,27 @@ def train_word2vec(
         "workers": workers,
     }
     return model.wv, stats
+
+
+def train_vectors_on_tokens(
+    ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions, *, log=print
+) -> KeyedVectors:
+    """word2vec on texts already encoded by ``tokenizer`` (``ids``: one id array per text), keyed by its tokens.
+
+    What ``model.vectors_from_train`` runs on the training split: the words are the vocabulary's own
+    tokens, whatever the tokenizer's kind (words, CJK characters, subwords). word2vec sees each token as
+    its id, so a token with a space in it cannot split a sentence.
+    """
+    from gensim.models import KeyedVectors
+
+    tokens = [""] * tokenizer.get_vocab_size()
+    for token, index in tokenizer.get_vocab().items():
+        tokens[index] = token
+    sentences = (list(map(str, text.tolist())) for text in ids)
+    by_id, _ = train_word2vec(sentences, options, num_sentences=len(ids), progress=False, log=log)
+    vectors = KeyedVectors(options.dim)
+    vectors.add_vectors([tokens[int(key)] for key in by_id.index_to_key], by_id.vectors)
+    return vectors
 
 
 # ------------------------------------------------------------------------------------------- file formats
