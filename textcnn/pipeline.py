@@ -220,7 +220,10 @@ def prepare_run(
     if vectors is None and learn_vectors and config.model.vectors_from_train:
         # One worker thread: the same vectors on every run and in every process.
         options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
-        log("vectors: word2vec (skip-gram, 5 epochs) on the training split's tokens (model.vectors_from_train)")
+        log(
+            f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on the training split's tokens "
+            "(model.vectors_from_train)"
+        )
         vectors = train_vectors_on_tokens(data.train_ids, data.tokenizer, options, log=log)
     if distributed.backend == "nccl" and config.model.sparse_embedding:
         log("model.sparse_embedding: NCCL cannot average sparse gradients, so the embedding trains with dense ones")
