@@ -46,6 +46,7 @@ def test_round_trip_through_yaml(tmp_path):
         (["model.kernel_sizes=3"], "model.kernel_sizes: expected a list"),
         (["model.kernel_sizes=[0, 3]"], "model.kernel_sizes"),
         (["model.pool_backward=sparse"], "model.pool_backward: 'sparse' is not allowed"),
+        (["train.crop_length=0"], "train.crop_length: 0"),
         (["train.device=tpu"], "train.device"),
         (["train"], "--set expects key=value"),
     ],

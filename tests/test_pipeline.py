@@ -284,3 +284,10 @@ def test_train_vectors_on_tokens_keys_vectors_by_token():
 def test_vectors_from_train_config_errors(overrides, message):
     with pytest.raises(UserError, match=message):
         load_config(None, overrides)
+
+
+def test_crop_length_trains_on_windows_and_scores_whole_texts(tiny_data, tmp_path):
+    overrides = [f"data.path={tiny_data}", "model.num_filters=8", "train.crop_length=6", *TINY_OVERRIDES]
+    metrics = train_run(load_config(None, overrides), tmp_path / "crop", progress=False, log=lambda _: None)
+    assert metrics.test_accuracy > 0.8
+    assert metrics.num_test > 0 and load_config(tmp_path / "crop" / "config.yaml").train.crop_length == 6

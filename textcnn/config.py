@@ -105,6 +105,9 @@ class TrainConfig:
     evals_per_epoch: int = 1  # validations per epoch (more: finer early stopping and accuracy-vs-time curves)
     bucket_chunk: int = 50  # length bucketing: sort within chunks of bucket_chunk * batch_size texts
     pad_multiple: int = 16  # pad each batch's length up to a multiple of this (few distinct shapes: less memory)
+    # training texts longer than this are cut to a window of this many tokens at a random start, drawn
+    # anew each epoch (validation, test and prediction read whole texts); null: whole texts
+    crop_length: int | None = None
     precision: str = "fp32"  # fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)
     device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
     threads: int | None = None  # CPU threads for torch; null: torch's default
@@ -138,6 +141,8 @@ class TrainConfig:
             "a decay between 0 and 1, or null",
         )
         _check(self.threads is None or self.threads >= 1, "train.threads", self.threads, ">= 1 or null")
+        crop = self.crop_length
+        _check(crop is None or crop >= 1, "train.crop_length", crop, ">= 1 or null")
         _check(
             self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:"),
             "train.device",

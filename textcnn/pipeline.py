@@ -73,6 +73,7 @@ def train_batches(ids: Sequence[np.ndarray], labels: np.ndarray, train: TrainCon
         chunk=train.bucket_chunk,
         seed=seed,
         pad_multiple=train.pad_multiple,
+        crop=train.crop_length,
     )
 
 

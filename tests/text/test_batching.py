@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from textcnn.text.batching import BucketedBatches, collate
 
@@ -62,3 +63,36 @@ def test_token_budget_for_evaluation_batches():
     assert len(order[0]) > 4 * len(order[-1])  # short texts travel in big batches, long ones in small
     for batch in batches:
         assert batch.ids.shape[1] % 16 == 0
+
+
+def test_crop_cuts_long_training_texts_to_a_fresh_window_each_epoch():
+    rng = np.random.default_rng(0)
+    texts = [np.arange(100, 100 + n, dtype=np.int64) for n in rng.integers(1, 40, size=50)]  # consecutive ids
+    batches = BucketedBatches(texts, np.zeros(50, dtype=np.int64), 8, shuffle=True, seed=3, crop=10)
+    windows = {}
+    for epoch in (0, 1):
+        batches.set_epoch(epoch)
+        seen = 0
+        for batch in batches:
+            lengths = batch.mask.sum(dim=1)
+            assert int(lengths.max()) <= 10
+            for row, i in enumerate(batch.index):
+                window = batch.ids[row, : lengths[row]].numpy()
+                text = texts[i]
+                assert len(window) == min(len(text), 10)
+                start = int(window[0]) - 100
+                np.testing.assert_array_equal(window, text[start : start + len(window)])  # a slice of the text
+                windows[epoch, int(i)] = start
+                seen += 1
+        assert seen == 50
+    long = [i for i, t in enumerate(texts) if len(t) > 12]
+    assert any(windows[0, i] != windows[1, i] for i in long)  # drawn anew each epoch
+    assert all(windows[0, i] == 0 for i, t in enumerate(texts) if len(t) <= 10)
+    again = BucketedBatches(texts, np.zeros(50, dtype=np.int64), 8, shuffle=True, seed=3, crop=10)
+    again.set_epoch(1)
+    np.testing.assert_array_equal(again.window_starts(), batches.window_starts())  # repeatable
+
+
+def test_crop_is_for_training_batches_only():
+    with pytest.raises(ValueError, match="crop applies to training batches"):
+        BucketedBatches([np.arange(3)], None, 4, shuffle=False, crop=2)

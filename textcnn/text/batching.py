@@ -65,6 +65,10 @@ class BucketedBatches:
     batches. Evaluation order (``shuffle=False``): sorted by length, fixed, in batches of at most
     ``batch_size`` texts and, if set, ``max_tokens`` padded tokens. Each epoch's order comes from
     ``seed`` and the epoch number, so a run is repeatable.
+
+    ``crop`` (training only) cuts each text longer than ``crop`` tokens to a window of ``crop`` tokens
+    at a random start, drawn anew each epoch from ``seed`` and the epoch: shorter steps, and over the
+    epochs every part of a long text is seen.
     """
 
     def __init__(
@@ -78,12 +82,17 @@ class BucketedBatches:
         seed: int = 0,
         pad_multiple: int = 1,
         max_tokens: int | None = None,
+        crop: int | None = None,
     ) -> None:
+        if crop is not None and (not shuffle or crop < 1):
+            raise ValueError("crop applies to training batches (shuffle=True) and must be >= 1")
         self.sequences, self.labels = sequences, labels
         if isinstance(sequences, TokenStore):  # the lengths are the offsets' differences: no pass over the texts
             self.lengths = sequences.lengths
         else:
             self.lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        self.crop = crop
+        self._starts: tuple[int, np.ndarray] | None = None  # (epoch, each text's window start) under crop
         self.batch_size, self.shuffle, self.chunk, self.seed = batch_size, shuffle, chunk, seed
         self.pad_multiple, self.max_tokens = pad_multiple, max_tokens
         self.epoch = 0
@@ -102,11 +111,12 @@ class BucketedBatches:
             return self._budgeted(np.argsort(self.lengths, kind="stable"))
         rng = np.random.default_rng([self.seed, self.epoch])
         perm = rng.permutation(len(self.sequences))
+        lengths = self.lengths if self.crop is None else np.minimum(self.lengths, self.crop)
         span = self.chunk * self.batch_size
         batches = []
         for start in range(0, len(perm), span):
             piece = perm[start : start + span]
-            piece = piece[np.argsort(self.lengths[piece], kind="stable")]
+            piece = piece[np.argsort(lengths[piece], kind="stable")]
             batches.extend(piece[i : i + self.batch_size] for i in range(0, len(piece), self.batch_size))
         return [batches[i] for i in rng.permutation(len(batches))]
 
@@ -128,10 +138,22 @@ class BucketedBatches:
         batches.append(order[start:])
         return batches
 
+    def window_starts(self) -> np.ndarray:
+        """Under ``crop``: where this epoch's window of each text starts (0 for texts that fit)."""
+        if self._starts is None or self._starts[0] != self.epoch:
+            rng = np.random.default_rng([self.seed, self.epoch, 1])  # its own stream: the batch order stays as it was
+            room = np.maximum(self.lengths - self.crop, 0) + 1  # possible starts per text
+            self._starts = (self.epoch, (rng.random(len(self.lengths)) * room).astype(np.int64))
+        return self._starts[1]
+
     def batch(self, index: np.ndarray) -> Batch:
-        """The texts at ``index``, padded into one batch."""
+        """The texts at ``index``, padded into one batch (cut to this epoch's windows under ``crop``)."""
         labels = None if self.labels is None else self.labels[index]
-        return collate([self.sequences[i] for i in index], labels, index, self.pad_multiple)
+        texts = [self.sequences[i] for i in index]
+        if self.crop is not None:
+            starts = self.window_starts()
+            texts = [text[starts[i] : starts[i] + self.crop] for i, text in zip(index, texts)]
+        return collate(texts, labels, index, self.pad_multiple)
 
     def __iter__(self) -> Iterator[Batch]:
         for index in self.order():
