@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .correlate import Conv, correlate
+from .correlate import Conv, autocast_operands, correlate
 from .padding import same_padding
 
 
@@ -71,9 +71,5 @@ class ConvBank(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.fused:
             return torch.cat([conv(x) for conv in self.convs], dim=1)  # (N, K * C_out, *S)
-        weight, bias = self.fused_weight()
-        if torch.is_autocast_enabled(x.device.type):  # cast once here, not once per use inside the conv
-            dtype = torch.get_autocast_dtype(x.device.type)
-            x, weight = x.to(dtype), weight.to(dtype)
-            bias = None if bias is None else bias.to(dtype)
+        x, weight, bias = autocast_operands(x, *self.fused_weight())
         return correlate(x, weight, bias, padding="same")  # (N, K * C_out, *S)

@@ -15,6 +15,19 @@ from .padding import PaddingSpec, resolve_padding, to_tuple
 _CONV = {1: F.conv1d, 2: F.conv2d}
 
 
+def autocast_operands(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """A convolution's operands in the autocast dtype when autocast is on (else unchanged).
+
+    Casting once before the call, rather than inside it at every use, is what the filter banks do.
+    """
+    if not torch.is_autocast_enabled(x.device.type):
+        return x, weight, bias
+    dtype = torch.get_autocast_dtype(x.device.type)
+    return x.to(dtype), weight.to(dtype), None if bias is None else bias.to(dtype)
+
+
 def correlate(
     x: torch.Tensor,
     weight: torch.Tensor,

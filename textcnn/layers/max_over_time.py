@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .correlate import correlate
+from .correlate import autocast_operands, correlate
 from .padding import same_padding
 
 
@@ -36,11 +36,7 @@ def conv_max_over_time(
         raise ValueError(f"x must be (B, L, D) and weight (F, D, K); got {tuple(x.shape)} and {tuple(weight.shape)}")
     if mask.dtype != torch.bool or tuple(mask.shape) != tuple(x.shape[:2]):
         raise ValueError(f"mask must be a bool (B, L) = {tuple(x.shape[:2])} tensor, got {tuple(mask.shape)}")
-    if torch.is_autocast_enabled(x.device.type):  # cast once here, as ConvBank does
-        dtype = torch.get_autocast_dtype(x.device.type)
-        x, weight = x.to(dtype), weight.to(dtype)
-        bias = None if bias is None else bias.to(dtype)
-    return _ConvMaxOverTime.apply(x, weight, bias, mask)
+    return _ConvMaxOverTime.apply(*autocast_operands(x, weight, bias), mask)
 
 
 class _ConvMaxOverTime(torch.autograd.Function):
