@@ -134,10 +134,8 @@ class Run:
             self.config.train, eval_batch_size=batch_size or self.config.train.eval_batch_size
         )
         batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
-        fast = self.fast_model()
-        # The lookup tables are fp32 sums already: autocast would only round them.
-        precision = "fp32" if fast is not None else resolve_precision(self.config.train.precision, self.device)
-        model = self.model if fast is None else fast
+        model = self.fast_model() or self.model  # the looked-up model computes in fp32 whatever the precision
+        precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(model, batches, self.device, precision=precision)
         return objective_for(self.multi_label, self.threshold).probabilities(logits).numpy()
 

@@ -411,13 +411,11 @@ def _finish(
     model, splits, objective = prepared.model, prepared.data.splits, trainer.objective
     # The final weights score as a saved run does: a TextCNN's first convolution is looked up where that
     # pays (equal to float rounding, in fp32), which on a CPU takes a third of the time of computing it.
-    scorer = fast_inference_model(model, prepared.data.vocab_size, trainer.device, "auto")
-    precision = "fp32" if scorer is not None else trainer.precision
-    scorer = scorer or model
+    scorer = fast_inference_model(model, prepared.data.vocab_size, trainer.device, "auto") or model
     threshold = None
     if splits.multi_label:  # the decision threshold: chosen on validation, never on test
         val_logits = predict_logits(
-            scorer, prepared.validation, trainer.device, precision=precision, distributed=trainer.distributed
+            scorer, prepared.validation, trainer.device, precision=trainer.precision, distributed=trainer.distributed
         )
         threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
         metadata["threshold"] = str(threshold)
@@ -429,7 +427,7 @@ def _finish(
         scorer,
         prepared.test,
         trainer.device,
-        precision=precision,
+        precision=trainer.precision,
         progress=trainer.progress,
         desc="test",
         distributed=trainer.distributed,

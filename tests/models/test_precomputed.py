@@ -44,6 +44,19 @@ def test_precomputed_equals_the_convolution(mode, kernel_sizes):
         torch.testing.assert_close(fast(junk, mask), expected, atol=1e-5, rtol=0)
 
 
+def test_precomputed_computes_in_fp32_under_autocast():
+    """Callers pass their own precision; the lookup tables' fp32 sums must not be rounded to bf16."""
+    fast = PrecomputedTextCNN(_model("rand")).eval()
+    ids = torch.randint(1, 50, (4, 20), generator=torch.Generator().manual_seed(2))
+    mask = torch.ones(4, 20, dtype=torch.bool)
+    with torch.no_grad():
+        plain = fast(ids, mask)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            under_autocast = fast(ids, mask)
+    assert under_autocast.dtype == torch.float32
+    torch.testing.assert_close(under_autocast, plain, atol=0, rtol=0)
+
+
 def test_table_size_is_vocabulary_by_taps_by_filters():
     model = _model("rand", (3, 4, 5), vocab=50)
     assert table_bytes(model, 50) == 4 * 50 * (3 + 4 + 5) * 7

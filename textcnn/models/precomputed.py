@@ -72,8 +72,10 @@ class PrecomputedTextCNN(nn.Module):
         return torch.cat(maps, dim=-1)  # (B, L, K * F)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        maps = self.feature_maps(ids, mask).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
-        return self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
+        # fp32 whatever the caller's precision: the tables hold fp32 sums already, autocast would only round them.
+        with torch.autocast(ids.device.type, enabled=False):
+            maps = self.feature_maps(ids, mask).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
+            return self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
 
 
 PRECOMPUTE_MAX_BYTES = 1 << 30  # most memory the first-layer lookup tables may take under precompute="auto"
