@@ -148,13 +148,10 @@ def train_vectors_on_tokens(
     """
     from gensim.models import KeyedVectors
 
-    tokens = [""] * tokenizer.get_vocab_size()
-    for token, index in tokenizer.get_vocab().items():
-        tokens[index] = token
     sentences = (list(map(str, text.tolist())) for text in ids)
     by_id, _ = train_word2vec(sentences, options, num_sentences=len(ids), progress=False, log=log)
     vectors = KeyedVectors(options.dim)
-    vectors.add_vectors([tokens[int(key)] for key in by_id.index_to_key], by_id.vectors)
+    vectors.add_vectors([tokenizer.id_to_token(int(key)) for key in by_id.index_to_key], by_id.vectors)
     return vectors
 
 
