@@ -219,13 +219,17 @@ def prepare_run(
     """
     data = data or prepare_data(config, tokenizer=tokenizer, log=log, distributed=distributed)
     if vectors is None and learn_vectors and config.model.vectors_from_train:
-        # One worker thread: the same vectors on every run and in every process.
-        options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
-        log(
-            f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on the training split's tokens "
-            "(model.vectors_from_train)"
-        )
-        vectors = train_vectors_on_tokens(data.train_ids, data.tokenizer, options, log=log)
+        # One worker thread: the same vectors on every run. With several processes rank 0 learns them and
+        # hands them over, as it does the tokenizer, instead of each process repeating the same word2vec.
+        learned = None
+        if distributed.is_main:
+            options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
+            log(
+                f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on the training split's "
+                "tokens (model.vectors_from_train)"
+            )
+            learned = train_vectors_on_tokens(data.train_ids, data.tokenizer, options, log=log)
+        vectors = distributed.share(learned)
     if distributed.backend == "nccl" and config.model.sparse_embedding:
         log("model.sparse_embedding: NCCL cannot average sparse gradients, so the embedding trains with dense ones")
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))
