@@ -31,11 +31,17 @@ def tokenizer():
     return train_tokenizer(texts + ["这部电影非常好看"], vocab_size=300, min_frequency=1, max_length=40)
 
 
-def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300):
+def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 1):
     torch.manual_seed(0)
     vectors = None if mode == "rand" else "unused.bin"  # the pretrained modes start random until loaded
     config = TextCNNConfig(
-        embedding_dim=8, embedding_mode=mode, vectors=vectors, num_filters=6, kernel_sizes=list(kernel_sizes)
+        embedding_dim=8,
+        embedding_mode=mode,
+        vectors=vectors,
+        num_filters=6,
+        kernel_sizes=list(kernel_sizes),
+        ngrams=ngrams,
+        ngram_buckets=97,
     )
     model = get_model(config, vocab_size, len(CLASSES)).eval()
     with torch.no_grad():  # a trained-looking head: the default init gives logits near 0
@@ -45,9 +51,9 @@ def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300):
 
 
 @pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
-@pytest.mark.parametrize("kernel_sizes", [(3, 4, 5), (1, 2, 7)])
-def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes):
-    model = cnn(mode, kernel_sizes)
+@pytest.mark.parametrize("kernel_sizes,ngrams", [((3, 4, 5), 1), ((1, 2, 7), 1), ((1, 2, 3), 2), ((2, 3), 3)])
+def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes, ngrams):
+    model = cnn(mode, kernel_sizes, ngrams=ngrams)
     for raw in TEXTS:
         text = TokenizedText.of(tokenizer, raw)
         result = explain_cnn(model, text, CLASSES)
@@ -65,14 +71,19 @@ def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_si
         assert result["label"] == CLASSES[int(logits.argmax())]
 
 
-def test_ngram_spans_point_into_the_raw_text(tokenizer):
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_ngram_spans_point_into_the_raw_text(tokenizer, ngrams):
     text = TokenizedText.of(tokenizer, TEXTS[3])
-    result = explain_cnn(cnn("rand"), text, CLASSES)
+    result = explain_cnn(cnn("rand", ngrams=ngrams), text, CLASSES)
     assert result["ngrams"], "a random model still fires some filters"
+    widths = set()
     for gram in result["ngrams"]:
         assert gram["text"] == TEXTS[3][gram["start"] : gram["end"]]
         first, stop = gram["tokens"]
-        assert 1 <= stop - first <= 5  # no window is wider than the widest filter
+        widths.add(stop - first)
+        assert 1 <= stop - first <= 5 + ngrams - 1  # the widest filter, and the tokens its last vector's n-gram reads
+    if ngrams == 2:
+        assert 6 in widths  # a width-5 window reads 6 tokens where its last input's pair fits in the text
         assert all(0 <= f < 18 for f in gram["filters"])
     # Each firing filter picked exactly one n-gram.
     filters = [f for g in result["ngrams"] for f in g["filters"]]

@@ -136,6 +136,28 @@ def test_lstm_run_round_trip(tiny_data, tmp_path):
     )
 
 
+def test_an_ensemble_run_trains_saves_predicts_and_explains(tiny_data, tmp_path):
+    from textcnn.explain import explain_texts
+    from textcnn.filters import filter_report
+    from textcnn.models import Ensemble
+
+    config = load_config(
+        None, [f"data.path={tiny_data}", "model.members=3", "model.num_filters=8", "train.device=cpu", *TINY_OVERRIDES]
+    )
+    metrics = train_run(config, tmp_path / "ensemble", progress=False, log=lambda _: None)
+    assert metrics.test_accuracy > 0.8
+    run = Run.load(tmp_path / "ensemble", device="cpu")
+    assert isinstance(run.model, Ensemble) and len(run.model.members) == 3 and run.fast_model() is None
+    texts = ["superb and moving", "dull", "a superb film, dull in parts"]
+    probs = run.predict_proba(texts)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(probs, run.predict_proba(texts, batch_size=1), rtol=1e-5, atol=1e-6)
+    (explanation,) = explain_texts(run, ["superb and moving"])
+    assert not explanation["exact"] and explanation["tokens"]  # occlusion: a sum of filters spans three models
+    with pytest.raises(UserError, match="is an ensemble of 3 models: only a single TextCNN has filters to read"):
+        filter_report(run, progress=False)
+
+
 @pytest.mark.parametrize("mode", ["static", "non-static", "multichannel"])
 def test_pretrained_modes_train_save_and_predict_without_the_vectors_file(mode, tiny_data, tiny_vectors, tmp_path):
     from textcnn.text.vectors import load_vectors, vectors_for_vocab
@@ -199,7 +221,9 @@ def write_hotel_reviews(path):
 CHARACTER_VECTORS = ["model.embedding_mode=non-static", "model.vectors_from_train=true"]
 
 
-@pytest.mark.parametrize("extra", [[], CHARACTER_VECTORS], ids=["rand", "vectors_from_train"])
+@pytest.mark.parametrize(
+    "extra", [[], CHARACTER_VECTORS, ["model.ngrams=2"]], ids=["rand", "vectors_from_train", "character_pairs"]
+)
 def test_a_tiny_chinese_dataset_is_learned(tmp_path, extra):
     """Unspaced Chinese reviews in one CSV file, with a held-out test split: far above chance, with
     random vectors and with character vectors word2vec learned from the training split."""

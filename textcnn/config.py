@@ -178,7 +178,14 @@ class ModelConfig:
     embedding_init_std: float = 0.1  # random vectors ~ N(0, std^2) (rand mode, and words without a vector)
     sparse_embedding: bool = False  # sparse gradients: the optimiser updates only the rows a batch uses
     embedding_dropout: float = 0.0  # dropout on the word vectors (a regulariser beyond Kim's paper)
+    # > 1: each token's vector also gets learned vectors for the 2..ngrams-grams starting at it, hashed into
+    # ngram_buckets rows (fastText's trick): Chinese character pairs, which are mostly words; English word pairs
+    ngrams: int = 1
+    ngram_buckets: int = 131072
     dropout: float = 0.5  # before the output layer
+    # > 1: a deep ensemble of this many copies, each initialised apart and trained on its own loss on the
+    # same batches; it predicts with their mean logits (training costs this many times as much)
+    members: int = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -213,6 +220,9 @@ class ModelConfig:
         )
         _check(self.embedding_dim >= 1, "model.embedding_dim", self.embedding_dim, ">= 1")
         _check(self.embedding_init_std > 0, "model.embedding_init_std", self.embedding_init_std, "> 0")
+        _check(self.members >= 1, "model.members", self.members, ">= 1")
+        _check(self.ngrams >= 1, "model.ngrams", self.ngrams, ">= 1 (1: tokens alone)")
+        _check(self.ngram_buckets >= 1, "model.ngram_buckets", self.ngram_buckets, ">= 1")
         for key in ("dropout", "embedding_dropout"):
             _check(0.0 <= getattr(self, key) < 1.0, f"model.{key}", getattr(self, key), f"0 <= {key} < 1")
 

@@ -110,7 +110,8 @@ def explain_cnn(
     per_filter = weight * values[None, :]  # (C, F): W[c, f] * h_f
 
     length = len(text.ids)
-    firsts, lasts = encoder.peak_spans(positions, length)  # (F,) each: the tokens each filter read
+    # (F,) each: the tokens each filter read (n-gram vectors reach further right)
+    firsts, lasts = encoder.peak_spans(positions, length, model.embedding.reach)
     by_ngram: dict[tuple[int, int], list[int]] = defaultdict(list)
     for f in np.flatnonzero(values > 0):  # a filter that never fired (h_f = 0) contributes nothing
         by_ngram[(int(firsts[f]), int(lasts[f]))].append(int(f))

@@ -18,7 +18,7 @@ import torch
 
 from .errors import UserError
 from .files import atomic_write, atomic_write_text
-from .models import is_textcnn
+from .models import Ensemble, is_textcnn
 from .pipeline import eval_batches
 from .progress import progress_bar
 from .text.data import load_eval_split
@@ -115,7 +115,8 @@ def filter_report(
     """Pool every filter over (a seeded sample of ``max_texts`` of) a split and summarise the ``top`` filters."""
     model = run.model
     if not is_textcnn(model):
-        raise UserError(f"{run.path} is not a TextCNN run: only a TextCNN has filters to read")
+        kind = f"an ensemble of {len(model.members)} models" if isinstance(model, Ensemble) else "not a TextCNN run"
+        raise UserError(f"{run.path} is {kind}: only a single TextCNN has filters to read")
     data_config = run.config.data if data is None else dataclasses.replace(run.config.data, path=data)
     split, texts = load_eval_split(data_config, split, run.class_names)
     if len(texts) > max_texts:  # a random sample: split files are often sorted by label
@@ -137,7 +138,8 @@ def filter_report(
     centred = weight - weight.mean(axis=0, keepdims=True)  # (C, F): softmax sees only differences
     towards = centred.argmax(axis=0)  # (F,)
     impact = centred.max(axis=0) * values.mean(axis=0)  # (F,)
-    firsts, lasts = encoder.peak_spans(positions, ids.lengths[:, None])  # (N, F) each: the tokens each filter read
+    # (N, F) each: the tokens each filter read
+    firsts, lasts = encoder.peak_spans(positions, ids.lengths[:, None], model.embedding.reach)
     widths = [before + after + 1 for before, after in encoder.filter_windows()]
     report = FilterReport(str(run.path), data_config.path, split, len(ids))
     for f in np.argsort(-impact)[:top]:

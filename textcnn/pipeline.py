@@ -355,7 +355,9 @@ def _train(
     objective = objective_for(splits.multi_label)
     trainer = Trainer(config.train, objective=objective, progress=progress, log=log, distributed=distributed)
     log(
-        f"model: {config.model.name}, {prepared.num_parameters:,} parameters "
+        f"model: {config.model.name}"
+        + (f", an ensemble of {config.model.members}" if config.model.members > 1 else "")
+        + f", {prepared.num_parameters:,} parameters "
         f"({prepared.trainable_parameters:,} trainable) on {trainer.device}"
         + (
             f"; {distributed.world_size} processes ({distributed.backend}), {torch.get_num_threads()} threads each"

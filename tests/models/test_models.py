@@ -32,7 +32,10 @@ def test_contract_shapes(name):
     assert model.encoder(x, mask).shape == (4, model.encoder.out_dim)  # (B, L, D) -> (B, F)
 
 
-@pytest.mark.parametrize("name,extra", [("textcnn", []), ("lstm", []), ("lstm", ["model.pooling=last"])])
+@pytest.mark.parametrize(
+    "name,extra",
+    [("textcnn", []), ("textcnn", ["model.ngrams=3"]), ("lstm", []), ("lstm", ["model.pooling=last"])],
+)
 def test_padding_does_not_change_predictions(name, extra):
     model = build(name, *extra)
     lengths = [7, 3, 1]

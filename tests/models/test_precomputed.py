@@ -72,8 +72,14 @@ def test_auto_uses_it_on_cpu_within_the_memory_cap_only():
     assert fast_inference_model(model, 50, torch.device("meta"), "auto") is None  # not a CPU: the conv is faster
     lstm = get_model(LSTMConfig(embedding_dim=8, hidden_size=4), 50, 3)
     assert fast_inference_model(lstm, 50, cpu, "auto") is None
-    with pytest.raises(RunFolderError, match="only a TextCNN"):
+    with pytest.raises(RunFolderError, match="only the first convolution of a TextCNN"):
         fast_inference_model(lstm, 50, cpu, "on")
+    # n-gram vectors make a position's input depend on its neighbours: no per-token table exists
+    torch.manual_seed(0)
+    bigrams = get_model(TextCNNConfig(embedding_dim=8, num_filters=4, ngrams=2, ngram_buckets=64), 50, 3)
+    assert fast_inference_model(bigrams, 50, cpu, "auto") is None
+    with pytest.raises(RunFolderError, match=r"without n-gram vectors \(model.ngrams: 1\)"):
+        fast_inference_model(bigrams, 50, cpu, "on")
 
 
 def test_a_loaded_run_predicts_the_same_either_way(tiny_run):

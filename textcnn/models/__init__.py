@@ -4,6 +4,7 @@ from ..config import EMBEDDING_MODES, LSTMConfig, ModelConfig, TextCNNConfig, mo
 from .classifier import TextClassifier
 from .contract import Encoder, TextModel
 from .embedding import WordEmbedding
+from .ensemble import Ensemble
 from .lstm import LSTMEncoder
 from .registry import get_model, list_models, register_model
 from .textcnn import CNNEncoder, is_textcnn
@@ -12,6 +13,7 @@ __all__ = [
     "CNNEncoder",
     "EMBEDDING_MODES",
     "Encoder",
+    "Ensemble",
     "LSTMConfig",
     "LSTMEncoder",
     "ModelConfig",

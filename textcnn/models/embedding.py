@@ -7,6 +7,7 @@ from torch import nn
 
 from ..config import EMBEDDING_MODES, ModelConfig
 from ..training.contract import ParameterGroup
+from .ngrams import NgramEmbedding
 
 
 class WordEmbedding(nn.Module):
@@ -16,6 +17,10 @@ class WordEmbedding(nn.Module):
     (pretrained, fine-tuned), ``multichannel`` (a frozen and a fine-tuned copy side by side, so a
     filter spans both channels and sums them, as in the paper). The pretrained modes start from
     random values until :meth:`load_vectors` fills them; a saved run holds the vectors in its weights.
+
+    ``ngrams > 1`` adds to each position a learned vector for every 2..``ngrams``-gram starting
+    there (:class:`~textcnn.models.ngrams.NgramEmbedding`, ``(channels * dim)`` wide), so a
+    position's vector reads :attr:`reach` tokens after its own.
     """
 
     def __init__(
@@ -28,6 +33,8 @@ class WordEmbedding(nn.Module):
         dropout: float = 0.0,
         sparse: bool = False,
         padding_idx: int = 0,
+        ngrams: int = 1,
+        ngram_buckets: int = 1 << 17,
     ) -> None:
         super().__init__()
         if mode not in EMBEDDING_MODES:
@@ -41,6 +48,11 @@ class WordEmbedding(nn.Module):
             self.frozen = nn.Embedding(vocab_size, dim, padding_idx=padding_idx)
             self.frozen.weight.requires_grad_(False)
         self.out_dim = dim * (2 if mode == "multichannel" else 1)
+        self.ngrams = (
+            NgramEmbedding(ngrams, ngram_buckets, self.out_dim, init_std=init_std, sparse=sparse)
+            if ngrams > 1
+            else None
+        )
         self.dropout = nn.Dropout(dropout)
         for table in (self.trained, self.frozen):
             if table is not None:
@@ -58,7 +70,14 @@ class WordEmbedding(nn.Module):
             init_std=config.embedding_init_std,
             dropout=config.embedding_dropout,
             sparse=config.sparse_embedding,
+            ngrams=config.ngrams,
+            ngram_buckets=config.ngram_buckets,
         )
+
+    @property
+    def reach(self) -> int:
+        """How many tokens after its own a position's vector reads: 0, or ``ngrams - 1``."""
+        return 0 if self.ngrams is None else self.ngrams.reach
 
     @torch.no_grad()
     def load_vectors(self, vectors: torch.Tensor) -> None:
@@ -69,14 +88,19 @@ class WordEmbedding(nn.Module):
                 table.weight[table.padding_idx].zero_()
 
     def parameter_groups(self) -> list[ParameterGroup]:
-        """The fine-tuned table, if any: sparse when it was built with sparse gradients."""
-        if self.trained is None:
-            return []
-        return [ParameterGroup("embedding", [self.trained.weight], sparse=self.trained.sparse)]
+        """The fine-tuned tables, if any: sparse when they were built with sparse gradients."""
+        groups = []
+        if self.trained is not None:
+            groups.append(ParameterGroup("embedding", [self.trained.weight], sparse=self.trained.sparse))
+        if self.ngrams is not None:
+            groups.append(ParameterGroup("ngrams", [self.ngrams.table.weight], sparse=self.ngrams.table.sparse))
+        return groups
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         parts = [table(ids) for table in (self.frozen, self.trained) if table is not None]
         x = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)  # (B, L, channels * dim)
+        if self.ngrams is not None:
+            x = x + self.ngrams(ids, mask)  # (B, L, channels * dim)
         x = self.dropout(x)
         # Zero vectors at padding whatever the table holds there, so padding cannot change an output.
         return x * mask.unsqueeze(-1).to(x.dtype)

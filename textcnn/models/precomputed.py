@@ -19,6 +19,11 @@ from .classifier import TextClassifier
 from .textcnn import is_textcnn
 
 
+def can_precompute(model: nn.Module) -> bool:
+    """Whether ``model`` is a TextCNN whose position vectors depend on their token alone (no n-gram vectors)."""
+    return is_textcnn(model) and model.embedding.reach == 0
+
+
 def table_bytes(model: TextClassifier, vocab_size: int) -> int:
     """Bytes the lookup tables of ``model`` would hold (fp32): vocabulary x all taps x filters per branch."""
     convs = model.encoder.convs
@@ -35,8 +40,8 @@ class PrecomputedTextCNN(nn.Module):
 
     def __init__(self, model: TextClassifier) -> None:
         super().__init__()
-        if not is_textcnn(model):
-            raise TypeError("only a TextCNN's first convolution can be precomputed")
+        if not can_precompute(model):
+            raise TypeError("only the first convolution of a TextCNN without n-gram vectors can be precomputed")
         convs = model.encoder.convs
         device = next(model.parameters()).device
         with torch.no_grad():
@@ -86,10 +91,13 @@ def fast_inference_model(model: nn.Module, vocab_size: int, device: torch.device
     """The precomputed TextCNN where ``precompute`` asks for it (see :meth:`~textcnn.inference.Run.load`), else None."""
     if precompute not in PRECOMPUTE_CHOICES:
         raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
-    is_cnn = is_textcnn(model)
-    if precompute == "off" or not is_cnn:
-        if precompute == "on" and not is_cnn:
-            raise RunFolderError("precompute: only a TextCNN's first convolution can be precomputed")
+    possible = can_precompute(model)
+    if precompute == "off" or not possible:
+        if precompute == "on" and not possible:
+            raise RunFolderError(
+                "precompute: only the first convolution of a TextCNN without n-gram vectors (model.ngrams: 1) "
+                "can be precomputed"
+            )
         return None
     if precompute == "auto" and (device.type != "cpu" or table_bytes(model, vocab_size) > PRECOMPUTE_MAX_BYTES):
         return None

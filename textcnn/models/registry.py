@@ -19,6 +19,7 @@ from collections.abc import Callable
 from ..config import ModelConfig, model_config_class
 from ..errors import ConfigError
 from .contract import TextModel
+from .ensemble import Ensemble
 
 Builder = Callable[[ModelConfig, int, int], TextModel]
 _BUILDERS: dict[str, Builder] = {}
@@ -41,8 +42,11 @@ def list_models() -> list[str]:
 
 
 def get_model(config: ModelConfig, vocab_size: int, num_classes: int) -> TextModel:
-    """Build the model that ``config.name`` names."""
+    """Build the model that ``config.name`` names; an :class:`Ensemble` of them if ``config.members > 1``."""
     model_config_class(config.name)  # an unknown name: the same one-line error as in a config file
     if config.name not in _BUILDERS:
         raise ConfigError(f"model.name: {config.name!r} has a config class but no registered builder")
-    return _BUILDERS[config.name](config, vocab_size, num_classes)
+    build = _BUILDERS[config.name]
+    if config.members == 1:
+        return build(config, vocab_size, num_classes)
+    return Ensemble([build(config, vocab_size, num_classes) for _ in range(config.members)])

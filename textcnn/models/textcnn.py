@@ -54,15 +54,18 @@ class CNNEncoder(nn.Module):
         values, positions = maps.max(dim=2)  # (B, K * F) each
         return values.clamp(min=0), positions
 
-    def peak_spans(self, positions: np.ndarray, lengths: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    def peak_spans(
+        self, positions: np.ndarray, lengths: np.ndarray | int, reach: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The first and last token (inclusive) each filter read at its pooled ``positions``, cut to the text.
 
         ``positions``: ``(..., K * F)`` as :meth:`peaks` gives them; ``lengths``: the texts' token counts,
-        broadcastable against it (``(N, 1)`` for a batch, an int for one text).
+        broadcastable against it (``(N, 1)`` for a batch, an int for one text). ``reach``: how many tokens
+        after its own each input vector reads (the embedding's n-gram vectors), which the window spans too.
         """
         before, after = np.asarray(self.filter_windows()).T  # (K * F,) each
         lengths = np.asarray(lengths)
-        return np.maximum(positions - before, 0), np.minimum(positions + after, lengths - 1)
+        return np.maximum(positions - before, 0), np.minimum(positions + after + reach, lengths - 1)
 
     def filter_windows(self) -> list[tuple[int, int]]:
         """Each feature's window ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""

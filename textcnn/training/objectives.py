@@ -2,6 +2,11 @@
 
 The trainer asks its objective for the loss, for the examples predicted right (the running train
 accuracy) and nothing else; which one applies is a property of the data, not of the model.
+
+Logits are ``(B, C)``, or ``(B, M, C)`` from a model of M members trained side by side (an
+:class:`~textcnn.models.Ensemble` in training mode): then the loss is the sum of the members' losses,
+so each member gets the gradient it would get alone, and "right" reads their mean logits, as the
+ensemble predicts.
 """
 
 from __future__ import annotations
@@ -12,6 +17,16 @@ import torch
 import torch.nn.functional as F
 
 
+def _members(logits: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``(B, C)`` -> one ``(B, C)``; ``(B, M, C)`` -> the M members' ``(B, C)`` logits."""
+    return logits.float().unbind(dim=1) if logits.dim() == 3 else (logits.float(),)
+
+
+def _combined(logits: torch.Tensor) -> torch.Tensor:
+    """``(B, C)`` as it is; ``(B, M, C)`` -> the members' mean ``(B, C)``, as the ensemble predicts."""
+    return logits.float().mean(dim=1) if logits.dim() == 3 else logits.float()
+
+
 @dataclass(frozen=True)
 class SingleLabel:
     """One class per example: softmax cross-entropy; right when the top logit is the class."""
@@ -19,13 +34,14 @@ class SingleLabel:
     name: str = "single-label"
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits.float(), labels)  # logits (B, C), labels (B,) class indices
+        # logits (B, C) or (B, M, C); labels (B,) class indices
+        return sum(F.cross_entropy(member, labels) for member in _members(logits))
 
     def correct(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return (logits.argmax(dim=1) == labels).sum()
+        return (_combined(logits).argmax(dim=1) == labels).sum()
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(logits.float(), dim=1)
+        return torch.softmax(_combined(logits), dim=1)
 
 
 @dataclass(frozen=True)
@@ -40,14 +56,15 @@ class MultiLabel:
     name: str = "multi-label"
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(logits.float(), labels.float())  # both (B, C); labels 0/1
+        # logits (B, C) or (B, M, C); labels (B, C) of 0/1
+        return sum(F.binary_cross_entropy_with_logits(member, labels.float()) for member in _members(logits))
 
     def correct(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        predicted = torch.sigmoid(logits.float()) >= self.threshold
+        predicted = torch.sigmoid(_combined(logits)) >= self.threshold
         return (predicted == labels.bool()).all(dim=1).sum()
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(logits.float())
+        return torch.sigmoid(_combined(logits))
 
 
 Objective = SingleLabel | MultiLabel
