@@ -46,6 +46,9 @@ class DataConfig:
     label_separator: str | None = None  # labels like "food|service" hold several: a multi-label run
     folds: int | None = None  # with fold: test on fold `fold` of train cut into this many stratified folds (cv)
     fold: int | None = None  # which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)
+    # seeds the held-out rows (test_size, val_size, folds); null: the run's seed. Set it to vary the model's
+    # seed over the same splits, e.g. to see how much of a difference between runs is the seed's
+    split_seed: int | None = None
     max_length: int = 400  # tokens kept per text (the rest is cut)
     strip_html: bool = True  # replace HTML tags such as IMDB's <br /> with spaces
     lowercase: bool = True

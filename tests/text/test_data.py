@@ -19,6 +19,15 @@ def test_validation_is_held_out_of_train_stratified(tiny_data):
     assert again.validation.texts == splits.validation.texts
 
 
+def test_split_seed_fixes_the_held_out_rows_whatever_the_runs_seed(tiny_data):
+    def rows(seed: int, **data) -> dict:
+        splits = load_splits(DataConfig(path=str(tiny_data), folds=4, fold=1, **data), seed=seed)
+        return {"validation": splits.validation.rows.tolist(), "test": splits.test.rows.tolist()}
+
+    assert rows(3) != rows(4)  # by default the run's seed draws them
+    assert rows(3, split_seed=0) == rows(4, split_seed=0) == rows(0)
+
+
 def test_sst_style_dataset_uses_validation_as_test(tiny_sst):
     splits = load_splits(DataConfig(path=str(tiny_sst), text_column="sentence"))
     assert splits.test_split == "validation" and len(splits.test) == 80

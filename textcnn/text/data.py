@@ -290,8 +290,11 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     else ``data.test_split`` if set; else a ``data.test_size`` fraction held out of train if set; else
     the dataset's ``test`` split, else its ``validation`` split. Validation: ``data.validation_split``
     if set, else a stratified ``data.val_size`` fraction held out of train. Held-out rows are listed
-    in ``held_out`` (rows of the train split, counting from 0), so a run can record them.
+    in ``held_out`` (rows of the train split, counting from 0), so a run can record them. The rows are
+    drawn with ``data.split_seed`` if set, else with ``seed`` (the run's).
     """
+    if config.split_seed is not None:
+        seed = config.split_seed
     raw = load_raw(config)
     names = list(raw.keys())
 
