@@ -34,7 +34,7 @@ class WordEmbedding(nn.Module):
         sparse: bool = False,
         padding_idx: int = 0,
         ngrams: int = 1,
-        ngram_buckets: int = 1 << 17,
+        ngram_buckets: int = ModelConfig.ngram_buckets,
     ) -> None:
         super().__init__()
         if mode not in EMBEDDING_MODES:
