@@ -72,6 +72,14 @@ def test_predict_file_with_bad_bytes_and_stdin(tiny_run, tmp_path):
         text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1  # no silent U+FFFD
+    assert "is not utf-8 text: byte 15 (0xff, line 2)" in result.stderr and "--encoding" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "textcnn.cli", "predict", str(tiny_run), "--file", str(path), "--encoding", "latin-1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 4
     result = subprocess.run(
@@ -144,3 +152,99 @@ def test_train_needs_a_config_or_a_run_to_resume(tmp_path, capsys):
     assert "--resume takes its config and folder from RUN_DIR" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.strip() == f"error: run folder not found: {tmp_path / 'none'}"
+
+
+def _train_argv(tiny_data, out, *overrides: str) -> list[str]:
+    argv = ["train", "--config", str(ROOT / "configs/textcnn_imdb.yaml"), "--out", str(out), "--no-progress"]
+    tiny = [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES, *overrides]
+    return argv + [x for o in tiny for x in ("--set", o)]
+
+
+def test_a_diverging_training_is_a_one_line_failure_not_a_finished_run(tiny_data, tmp_path, capsys):
+    out = tmp_path / "nan"
+    diverging = ("train.optimizer=sgd", "model.sparse_embedding=false", "train.lr=1e6", "model.max_norm=null")
+    assert main(_train_argv(tiny_data, out, *diverging)) == 2
+    captured = capsys.readouterr()
+    assert "run saved" not in captured.out and "nan" not in captured.out
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: training diverged: the training loss is nan at epoch 1 step ")
+    assert "lower train.lr (now 1e+06)" in err[0] and "marked failed and holds no weights" in err[0]
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"].startswith("training diverged")
+    assert main(["train", "--resume", str(out)]) == 2
+    assert "resuming would repeat it" in capsys.readouterr().err
+    assert main(["predict", str(out), "a film"]) == 2
+    assert "is a failed run with no weights to load: training diverged" in capsys.readouterr().err
+
+
+def _on_a_terminal(argv: list[str], stdin: Path) -> str:
+    """Run ``argv`` with stdin from a file and stderr on a pseudo-terminal (80 columns); what reached the terminal."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 0x0 would draw no bar
+    with open(stdin, "rb") as source:
+        process = subprocess.Popen(argv, stdin=source, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    return shown.decode(errors="replace")
+
+
+def test_texts_piped_into_predict_get_a_progress_bar_on_a_terminal(tiny_run, tmp_path):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("a superb film\nawful and boring\n" * 3000)
+    shown = _on_a_terminal([sys.executable, "-m", "textcnn", "predict", str(tiny_run)], texts)
+    assert "predict: 6000text" in shown  # tqdm's count once all 6,000 texts are written (no total: a pipe)
+
+
+@pytest.mark.parametrize("name", ["in.csv", "in.jsonl"])
+def test_output_is_never_the_input(tiny_run, tmp_path, capsys, name):
+    source = tmp_path / name
+    rows = [{"text": "a superb film"}, {"text": "awful"}]
+    if name.endswith(".csv"):
+        source.write_text("text\n" + "".join(r["text"] + "\n" for r in rows))
+    else:
+        source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = source.read_bytes()
+    os.link(source, tmp_path / f"also-{name}")  # the same file under another name
+    for output in (source, tmp_path / f"also-{name}", tmp_path / "sub" / ".." / name):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        argv = ["predict", str(tiny_run), "--file", str(source), "--text-column", "text", "--output", str(output)]
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"error: --output: {output} is the file being read (--file); writing it would destroy its texts"
+        )
+        assert main(["explain", str(tiny_run), "--file", str(source), "--output", str(output)]) == 2
+        assert "is the file being read" in capsys.readouterr().err
+    assert source.read_bytes() == before
+
+
+def test_output_into_a_missing_folder_is_a_one_line_error(tiny_run, tmp_path, capsys):
+    output = tmp_path / "no" / "such" / "out.jsonl"
+    assert main(["predict", str(tiny_run), "a film", "--output", str(output)]) == 2
+    expected = f"error: --output: the folder {output.parent} does not exist; create it first"
+    assert capsys.readouterr().err.strip() == expected
+
+
+def test_bytes_that_are_not_utf8_in_a_text_argument_are_a_one_line_error(tiny_run):
+    for command in ("predict", "explain"):
+        argv = [sys.executable, "-m", "textcnn", command, str(tiny_run), "fine", b"bad\xffbyte"]
+        result = subprocess.run(argv, capture_output=True, text=True)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == (
+            "error: text 2 is not valid Unicode: character 3 is a lone surrogate (U+DCFF; from bytes that are not "
+            "UTF-8, or a broken \\u escape)"
+        )

@@ -64,5 +64,30 @@ def test_bad_files(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(tmp_path / "bad.yaml")
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
-    with pytest.raises(ConfigError, match="must be a mapping"):
-        load_config(tmp_path / "list.yaml")
+    for overrides in ([], ["train.lr=0.1"]):  # with --set it was an AttributeError
+        with pytest.raises(ConfigError, match=r"list.yaml: a config is a mapping of sections .* not a list"):
+            load_config(tmp_path / "list.yaml", overrides)
+
+
+@pytest.mark.parametrize(
+    "text,line",
+    [
+        (
+            "train:\n  lr: 0.1\n  threads: 2\nmodel:\n  name: textcnn\ntrain:\n  epochs: 3\n",
+            "'train' appears twice in one section \\(lines 1 and 6\\)",
+        ),
+        ("train:\n  lr: 0.1\n  epochs: 2\n  lr: 0.2\n", "'lr' appears twice in one section \\(lines 2 and 4\\)"),
+        ("model:\n  kernel_sizes: [3, 4]\n  extra: {a: 1, a: 2}\n", "'a' appears twice"),
+    ],
+)
+def test_a_key_given_twice_is_refused_at_any_depth(tmp_path, text, line):
+    (tmp_path / "twice.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=line):
+        load_config(tmp_path / "twice.yaml")
+
+
+@pytest.mark.parametrize("key,value", [("seed", -1), ("seed", 4294967296), ("data.split_seed", -5)])
+def test_seeds_out_of_range_name_the_key(key, value):
+    with pytest.raises(ConfigError, match=rf"^{key}: {value} is not allowed; expected an integer from 0 to 4294967295"):
+        load_config(None, [f"{key}={value}"])
+    load_config(None, [f"{key}=4294967295"])

@@ -7,7 +7,7 @@ import pytest
 
 from textcnn.cli import main
 from textcnn.config import load_config
-from textcnn.cv import cross_validate
+from textcnn.cv import cross_validate, unused_test_settings
 from textcnn.errors import ConfigError, UserError
 from textcnn.results import CrossValidation
 
@@ -62,3 +62,13 @@ def test_fold_errors(subj_like, tmp_path):
         load_config(config, ["data.folds=3", "data.fold=3"])
     with pytest.raises(ConfigError, match="data.fold: None is not allowed; expected set together with data.folds"):
         load_config(config, ["data.folds=3"])
+
+
+def test_test_settings_that_cv_leaves_aside_are_named(subj_like):
+    config, overrides = subj_like
+    assert unused_test_settings(load_config(config, overrides)) == []
+    notes = unused_test_settings(load_config(config, [*overrides, "data.test_size=0.2", "data.test_split=dev"]))
+    assert notes == [
+        "note: data.test_size: 0.2 is not used by cv; each fold in turn is the test split, cut from 'train'",
+        "note: data.test_split: 'dev' is not used by cv; each fold in turn is the test split, cut from 'train'",
+    ]

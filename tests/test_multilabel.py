@@ -54,7 +54,8 @@ def test_evaluate_and_predict_give_sets(multi_label_run, capsys):
     run = Run.load(run_dir, device="cpu")
     assert run.multi_label and run.threshold == metrics.threshold
     report = run.evaluate()  # the held-out test rows, read back from splits.json
-    assert report["split"] == "test rows of 'train'" and report["num_examples"] == 100
+    assert report["split"] == "the 100 test rows of 'train' the run scored (splits.json)"
+    assert report["num_examples"] == 100
     assert report["micro_f1"] == pytest.approx(metrics.test_micro_f1)
     assert report["exact_match"] == pytest.approx(metrics.test_accuracy)
     [prediction] = run.predict(["superb and brilliant, soundtrack."])

@@ -10,10 +10,11 @@ from safetensors.torch import load_file
 
 from tests.conftest import TINY_OVERRIDES
 from textcnn.config import load_config
-from textcnn.errors import UserError
+from textcnn.errors import TextInputError, TrainingDiverged, UserError
 from textcnn.inference import Run
 from textcnn.pipeline import train_run
 from textcnn.runs import RunFolder
+from textcnn.training import Trainer
 
 RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
 
@@ -98,6 +99,55 @@ def test_broken_run_folders(tiny_run, tmp_path):
     RunFolder(missing_key).save_weights(state, {"class_names": '["neg", "pos"]'})  # records the new digest
     with pytest.raises(UserError, match="classifier.1.bias: missing"):
         Run.load(missing_key)
+
+
+def test_the_api_refuses_a_single_string_and_names_a_bad_text(tiny_run):
+    run = Run.load(tiny_run, device="cpu")
+    for call in (run.predict, run.predict_proba):
+        with pytest.raises(TypeError, match=r"got a single str; wrap it in a list"):
+            call("good film")  # not one prediction per character
+    with pytest.raises(TextInputError, match="text 1 is None, not a string"):
+        run.predict(["good", None])
+    with pytest.raises(TextInputError, match="text 0 is an int"):
+        run.predict_proba([3])
+    with pytest.raises(ValueError, match="text 2 is not valid Unicode"):
+        run.predict(["a", "b", "bad \udcff byte"])  # what Python makes of a non-UTF-8 byte in argv
+    assert len(run.predict(("a tuple", "of texts"))) == 2
+
+
+def test_weights_holding_nan_are_refused_on_load(tiny_run, tmp_path):
+    broken = tmp_path / "nan"
+    shutil.copytree(tiny_run, broken)
+    state = load_file(str(broken / "model.safetensors"))
+    state["classifier.1.weight"][0, 0] = float("nan")
+    RunFolder(broken).save_weights(state, {"class_names": '["neg", "pos"]'})
+    with pytest.raises(UserError, match=r"classifier.1.weight holds NaN or infinite values .* lower train.lr"):
+        Run.load(broken)
+
+
+def test_training_that_diverges_after_a_good_point_keeps_it_and_is_marked_failed(tiny_data, tmp_path, monkeypatch):
+    config = load_config(
+        None, [f"data.path={tiny_data}", *TINY_OVERRIDES, "train.epochs=3", "model.num_filters=8"]
+    )
+    step = Trainer.train_step
+    calls = []
+
+    def diverges_in_epoch_2(self, model, batch, share=1.0):
+        loss, logits = step(self, model, batch, share)
+        calls.append(1)
+        return (torch.tensor(float("nan")) if len(calls) > 30 else loss), logits  # 23 steps an epoch
+
+    monkeypatch.setattr(Trainer, "train_step", diverges_in_epoch_2)
+    out = tmp_path / "run"
+    with pytest.raises(TrainingDiverged, match=r"at epoch 2 step 8; .* marked failed and keeps the best validation"):
+        train_run(config, out, progress=False, log=lambda _: None)
+    manifest = RunFolder.open(out).manifest()
+    assert manifest.status == "failed" and "epoch 2 step 8" in manifest.error
+    warnings = []
+    run = Run.load(out, device="cpu", warn=warnings.append)  # the epoch-1 weights, verified
+    assert "failed run" in warnings[0] and np.isfinite(run.predict_proba(["a great film"])).all()
+    with pytest.raises(UserError, match="failed .* resuming would repeat it"):
+        RunFolder.resume(out)
 
 
 def test_train_refuses_to_overwrite_and_pretrained_modes_need_vectors(tiny_run, tiny_data):
@@ -315,3 +365,18 @@ def test_crop_length_trains_on_windows_and_scores_whole_texts(tiny_data, tmp_pat
     metrics = train_run(load_config(None, overrides), tmp_path / "crop", progress=False, log=lambda _: None)
     assert metrics.test_accuracy > 0.8
     assert metrics.num_test > 0 and load_config(tmp_path / "crop" / "config.yaml").train.crop_length == 6
+
+
+def test_evaluate_scores_the_rows_the_runs_test_score_used(tiny_data, tmp_path):
+    """max_eval_samples cut the test split to 50 rows for the run's test score: evaluate uses them, and says so."""
+    overrides = [f"data.path={tiny_data}", *TINY_OVERRIDES, "train.epochs=2", "data.max_eval_samples=50"]
+    config = load_config(None, overrides)
+    out = tmp_path / "run"
+    metrics = train_run(config, out, progress=False, log=lambda _: None)
+    run = Run.load(out, device="cpu")
+    report = run.evaluate()
+    assert report["split"] == "the 50 test rows of 'test' the run scored (splits.json)"
+    assert report["num_examples"] == metrics.num_test == 50
+    assert report["accuracy"] == pytest.approx(metrics.test_accuracy)
+    whole = run.evaluate(split="test")  # asked for by name: every row of it
+    assert whole["split"] == "test" and whole["num_examples"] == 120

@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from textcnn import prediction
 from textcnn.cli import main
 
 
@@ -107,3 +108,53 @@ def test_evaluate_takes_data_overrides(tiny_run, tiny_data, tmp_path, capsys):
     assert report["num_examples"] == 120 and report["accuracy"] > 0.8 and set(report["per_class"]) == {"neg", "pos"}
     assert main(["evaluate", str(tiny_run), "--set", "train.lr=1"]) == 2
     assert "changes only the data section" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------ --file: as training reads files
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_csv_file_is_read_as_written_whatever_its_delimiter(tiny_run, tmp_path, delimiter, capsys):
+    rows = [("007", "superb, loved it"), ("NA", "NA"), ("1.0", "dull, awful"), ("None", "None")]
+    path = tmp_path / "tickets.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows([("ticket", "body"), *rows])  # quotes "superb, loved it" for ','
+    assert main(["predict", str(tiny_run), "--file", str(path), "--text-column", "body", "--id-column", "ticket"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [x["id"] for x in lines] == ["007", "NA", "1.0", "None"]  # ids as written: not 7, missing or 1
+    assert [lines[0]["label"], lines[2]["label"]] == ["pos", "neg"]
+    table = prediction.from_file(path, "body", "ticket")
+    assert list(table.items) == rows  # texts as written too: "NA" is not an empty text
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv"])
+def test_a_file_in_another_encoding_needs_encoding(tiny_run, tmp_path, suffix, capsys):
+    path = tmp_path / f"latin{suffix}"
+    path.write_bytes("text\nsuperb café\nawful thé\n".encode("latin-1"))
+    assert main(["predict", str(tiny_run), "--file", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"error: --file: {path} is not utf-8 text: byte 15 (0xe9, line 2) does not decode; "
+        "if the file is text in another encoding, set --encoding (e.g. latin-1 or cp1252)"
+    )
+    assert main(["predict", str(tiny_run), "--file", str(path), "--encoding", "latin-1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == (3 if suffix == ".txt" else 2)
+    texts = [text for _, text in prediction.from_file(path, "text", encoding="latin-1").items]
+    assert texts[-2:] == ["superb café", "awful thé"]  # decoded, not U+FFFD
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("empty.csv", b"", "is empty"),
+        ("empty.jsonl", b"", "is empty"),
+        ("junk.csv", b"ab\x00\x01" * 100, "is not a text file (it holds NUL bytes, from byte 2)"),
+        ("junk.txt", b"ab\x00\x01" * 100, "is not a text file (it holds NUL bytes, from byte 2)"),
+        ("junk.parquet", b"ab\x00\x01" * 100, "is not a Parquet file (it does not start with PAR1)"),
+    ],
+)
+def test_empty_and_binary_files_say_what_is_wrong(tiny_run, tmp_path, name, content, message, capsys):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["predict", str(tiny_run), "--file", str(path)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: --file: {path} {message}"]

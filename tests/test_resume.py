@@ -249,3 +249,79 @@ def test_resume_stops_when_the_data_changed(noisy_config, tmp_path):
     (out / "run.json").write_text((out / "run.json").read_text().replace('"finished"', '"interrupted"'))
     with pytest.raises(UserError, match="the data changed since .* held-out rows differ from splits.json"):
         resume_run(out, progress=False, log=lambda _: None)
+
+
+def _interrupted_run(noisy_config: Path, out: Path, *overrides: str) -> Path:
+    """One epoch trained, then marked interrupted, as if stopped before its end."""
+    config = load_config(noisy_config, ["train.epochs=1", "train.evals_per_epoch=1", *overrides])
+    train_run(config, out, progress=False, log=lambda _: None)
+    (out / "run.json").write_text((out / "run.json").read_text().replace('"finished"', '"interrupted"'))
+    return out
+
+
+def test_resume_refuses_a_checkpoint_that_does_not_fit_the_config(noisy_config, tmp_path):
+    edited = _interrupted_run(noisy_config, tmp_path / "edited")
+    tree = yaml.safe_load((edited / "config.yaml").read_text())
+    tree["model"]["num_filters"] = 32
+    (edited / "config.yaml").write_text(yaml.safe_dump(tree))
+    message = r"checkpoint.pt does not match config.yaml \(encoder.convs.convs.0.weight: checkpoint \(64, 64, 3\)"
+    with pytest.raises(RunFolderError, match=message):
+        resume_run(edited, progress=False, log=lambda _: None)
+
+    other = _interrupted_run(noisy_config, tmp_path / "other", "model.embedding_dim=32")
+    mine = _interrupted_run(noisy_config, tmp_path / "mine")
+    (mine / "checkpoint.pt").write_bytes((other / "checkpoint.pt").read_bytes())
+    with pytest.raises(RunFolderError, match="copied from another run"):
+        resume_run(mine, progress=False, log=lambda _: None)
+
+
+def test_resume_in_a_read_only_folder_is_a_one_line_error(noisy_config, tmp_path, monkeypatch):
+    import errno
+
+    import textcnn.runs
+
+    out = _interrupted_run(noisy_config, tmp_path / "ro")
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(textcnn.runs.os, "open", read_only)  # as root, chmod alone would not stop the write
+    with pytest.raises(RunFolderError, match=f"cannot train in {out}: read-only file system"):
+        resume_run(out, progress=False, log=lambda _: None)
+
+
+def test_a_full_disk_keeps_the_last_checkpoint_and_resume_ends_as_if_nothing_happened(
+    noisy_config, reference, tmp_path, monkeypatch
+):
+    import errno
+
+    import torch
+
+    save, calls = torch.save, []
+
+    def full_on_the_second(obj, f, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            f.write(b"PK\x03\x04 part of a checkpoint")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full_on_the_second)
+    out = tmp_path / "full"
+    with pytest.raises(UserError, match=r"^no space left on device: cannot write .*checkpoint.pt; .* keeps its last"):
+        train_run(load_config(noisy_config), out, progress=False, log=lambda _: None)
+    monkeypatch.setattr(torch, "save", save)
+    assert not any(p.name.endswith(".tmp") for p in out.iterdir())  # the half-written one is gone
+    assert json.loads((out / "run.json").read_text())["status"] == "training"  # unfinished: --resume takes it
+    resume_run(out, progress=False, log=lambda _: None)  # from the first validation point's checkpoint
+    assert history_without_time(out) == history_without_time(reference)
+
+
+def test_a_zeroed_checkpoint_is_refused_without_advice_to_load_it_unsafely(noisy_config, tmp_path):
+    out = _interrupted_run(noisy_config, tmp_path / "zeroed")
+    size = (out / "checkpoint.pt").stat().st_size
+    (out / "checkpoint.pt").write_bytes(b"\0" * size)
+    message = "checkpoint.pt is not a readable training checkpoint: it is damaged"
+    with pytest.raises(RunFolderError, match=message) as info:
+        resume_run(out, progress=False, log=lambda _: None)
+    assert "weights_only" not in str(info.value)

@@ -11,7 +11,7 @@ import pytest
 
 import textcnn.runs as runs
 from textcnn.errors import RunFolderError, UserError
-from textcnn.files import atomic_write, remove_stale_temporaries
+from textcnn.files import atomic_write, file_mode, remove_stale_temporaries
 from textcnn.inference import Run
 from textcnn.runs import RunFolder, check_out_path, default_run_dir
 
@@ -125,3 +125,25 @@ def test_missing_run_json_is_a_one_line_error(tiny_run, tmp_path):
     (legacy / "run.json").unlink()
     with pytest.raises(UserError, match="is not a textcnn run folder \\(no run.json\\)"):
         Run.load(legacy, device="cpu")
+
+
+def test_every_run_file_has_the_mode_the_umask_gives(tiny_run):
+    """model.safetensors too, which safetensors alone would create 0600: a run handed to another user is readable."""
+    modes = {path.name: path.stat().st_mode & 0o777 for path in tiny_run.iterdir() if path.is_file()}
+    assert "model.safetensors" in modes and "checkpoint.pt" in modes
+    assert set(modes.values()) == {file_mode()}, modes
+
+
+@pytest.mark.parametrize("umask", [0o002, 0o027, 0o077])
+def test_atomic_writes_honour_the_umask(tmp_path, umask):
+    import torch
+    from safetensors.torch import save_file
+
+    old = os.umask(umask)
+    try:
+        assert file_mode() == 0o666 & ~umask
+        atomic_write(tmp_path / "w.safetensors", lambda tmp: save_file({"w": torch.zeros(2)}, str(tmp)))
+        atomic_write(tmp_path / "c.pt", lambda tmp: torch.save({"step": 1}, tmp))
+    finally:
+        os.umask(old)
+    assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {0o666 & ~umask}

@@ -122,3 +122,11 @@ def test_compare_revisions_trains_both_and_agrees_with_itself(tiny_data):
     assert head[1].strip() == "HEAD" and tree[1].strip() == "this tree"
     assert head[5:7] == tree[5:7]  # val and test accuracy
     assert float(tree[4]) > 50  # peak RSS in MiB, of the training process
+
+
+def test_digits_spread_trains_each_setting_in_its_own_process():
+    argv = [sys.executable, str(ROOT / "scripts/digits_spread.py"), "--seeds", "1", "--epochs", "1", "--threads", "1"]
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = [json.loads(line) for line in lines[:-1]]
+    assert [(r["kernels"], r["threads"], r["seed"]) for r in rows] == [("avx2", 1, 0), ("default", 1, 0)]
+    assert all(0.1 < r["test"] <= 1 for r in rows) and lines[-1].startswith("test accuracy over 2 trainings: ")

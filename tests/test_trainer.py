@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from textcnn.config import TrainConfig, load_config
-from textcnn.errors import UserError
+from textcnn.errors import TrainingDiverged, UserError
 from textcnn.models import get_model
 from textcnn.text.batching import BucketedBatches
 from textcnn.text.data import load_splits
@@ -62,6 +62,43 @@ def test_interrupt_keeps_best_epoch(tiny_data):
     train.__class__ = InterruptAtEpoch3
     result = Trainer(config.train, progress=False, log=lambda _: None).fit(model, train, val)
     assert result.interrupted and len(result.history) == 2 and result.best_epoch in (1, 2)
+
+
+def _poison_weights_at(train: BucketedBatches, model, epoch: int, step: int) -> None:
+    """Make ``train`` set the model's output weights to NaN just before it yields batch ``step`` of ``epoch``."""
+
+    class Poisoning(BucketedBatches):
+        def __iter__(self):
+            for i, batch in enumerate(super().__iter__(), start=1):
+                if self.epoch == epoch and i == step:
+                    with torch.no_grad():
+                        model.classifier[-1].weight.fill_(float("nan"))
+                yield batch
+
+    train.__class__ = Poisoning
+
+
+def test_a_non_finite_loss_stops_training_naming_the_step(tiny_data):
+    config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.epochs=4")
+    _poison_weights_at(train, model, epoch=2, step=3)
+    saved = []
+    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    message = r"training loss is nan at epoch 2 step 3; lower train\.lr \(now 0\.01\)"
+    with pytest.raises(TrainingDiverged, match=message):
+        trainer.fit(model, train, val, on_improve=lambda m, r: saved.append(r.epoch))
+    assert saved == [1]  # the one validation point before it; nothing after the NaN is saved
+
+
+def test_a_non_finite_loss_is_caught_at_the_validation_point_when_steps_are_not_read(tiny_data, monkeypatch):
+    """Where each step's loss is not read (a GPU, several processes), the summed loss stops training."""
+    monkeypatch.setattr(Trainer, "_check_every_step", False)
+    config, model, train, val = _setup(tiny_data, "textcnn", 0, "train.epochs=4")
+    _poison_weights_at(train, model, epoch=2, step=3)
+    checkpoints = []
+    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    with pytest.raises(TrainingDiverged, match=f"training loss is nan in the steps up to epoch 2 step {len(train)}"):
+        trainer.fit(model, train, val, on_checkpoint=checkpoints.append)
+    assert len(checkpoints) == 1 and all(torch.isfinite(v).all() for v in checkpoints[0]["model"].values())
 
 
 def test_early_stopping_and_best_weights(tiny_data):

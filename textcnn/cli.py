@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,7 +25,7 @@ from .config import (
     load_config,
 )
 from .env import launched_by_torchrun, limit_kernel_cache
-from .errors import UserError
+from .errors import TextInputError, UserError
 from .options import add_options, add_progress_option, add_set_option, options_from
 
 
@@ -90,13 +91,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise UserError(f"--top-k: {args.top_k} is not allowed; expected >= 1")
     run = Run.load(args.run_dir, device=args.device)
     source = _text_source(args, run, id_column=args.id_column)
-    writer = prediction.Writer(args.output, run.class_names)
+    writer = prediction.Writer(args.output, run.class_names, reading=args.file)
     top_k = None if args.top_k is None else min(args.top_k, len(run.class_names))
-    bar = progress_bar(enabled=args.file is not None, total=source.total, desc="predict", unit="text")
+    # A bar for many texts: from --file, or piped in (typed at a terminal, the texts need no bar)
+    many = args.file is not None or (not args.text and not sys.stdin.isatty())
+    bar = progress_bar(enabled=many, total=source.total, desc="predict", unit="text")
     try:
         for chunk in prediction.chunked(source.items, args.chunk_size):  # written as computed: streams
             ids, texts = zip(*chunk)
-            probs = run.predict_proba(texts, args.batch_size)
+            with _texts_named_by(ids):
+                probs = run.predict_proba(texts, args.batch_size)
             threshold = run.threshold if run.multi_label else None
             writer.write(
                 prediction.records(ids, probs, run.class_names, top_k=top_k, all_classes=args.all, threshold=threshold)
@@ -108,22 +112,55 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _texts_named_by(ids: Sequence):
+    """Name a bad text by its id (argument, line or row number, or --id-column), not its place in a chunk."""
+    try:
+        yield
+    except TextInputError as error:
+        if error.index is None:
+            raise
+        raise UserError(f"text {ids[error.index]} {error.reason}") from None
+
+
 def _check_text_inputs(args: argparse.Namespace) -> None:
-    """Texts come as arguments or from --file (or stdin), never both: checked before the run is loaded."""
+    """Texts come as arguments or from --file (or stdin), never both: checked before the run is loaded.
+
+    A lone ``-``, as the text or as --file, means standard input (as for Unix tools): it is cleared here.
+    """
     if args.text and args.file:
         raise UserError("give texts as arguments or --file, not both")
+    if "-" in args.text and len(args.text) > 1:
+        raise UserError("'-' reads the texts from standard input; give it alone, without other texts")
+    if args.text == ["-"] or args.file == "-":
+        args.text, args.file = [], None
+    if args.delimiter in ("\\t", "tab"):  # a tab is hard to type in a shell
+        args.delimiter = "\t"
+    if args.delimiter is not None and (len(args.delimiter) != 1 or args.delimiter in '"\r\n'):
+        raise UserError(f"--delimiter: {args.delimiter!r} is not allowed; expected one character (or \\t for a tab)")
+    if args.encoding is not None:
+        from .text.data import Reading, text_decoder
+
+        text_decoder(Reading(args.encoding, encoding_key="--encoding"))  # an unknown name: before the run loads
 
 
 def _text_source(args: argparse.Namespace, run, id_column: str | None = None):
-    """The texts an inference command was given, with ids: arguments, else --file, else standard input."""
+    """The texts an inference command was given, with ids: arguments, else --file, else standard input.
+
+    Files and standard input are read in --encoding, else the run's data.encoding; a .csv file is split
+    by --delimiter, else the run's data.delimiter, else the delimiter its first lines show.
+    """
     from . import prediction
 
+    data = run.config.data
+    encoding = args.encoding or data.encoding
     if args.text:
         return prediction.from_arguments(args.text)
     if args.file:
-        return prediction.from_file(args.file, args.text_column or run.config.data.text_column, id_column)
-    sys.stdin.reconfigure(errors="replace")
-    return prediction.from_lines(sys.stdin)
+        text_column = args.text_column or data.text_column
+        delimiter = args.delimiter or data.delimiter
+        return prediction.from_file(args.file, text_column, id_column, encoding=encoding, delimiter=delimiter)
+    return prediction.from_stdin(encoding)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -134,9 +171,14 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     _check_text_inputs(args)
     if args.format in ("html", "png") and not args.output:
         raise UserError(f"--format {args.format} needs --output FILE")
+    if args.output:
+        from .prediction import check_output
+
+        check_output(args.output, args.file)
     run = Run.load(args.run_dir, device=args.device)
-    texts = [text for _, text in _text_source(args, run).items]
-    explanations = explain_texts(run, texts, top_filters=args.top)
+    items = list(_text_source(args, run).items)
+    with _texts_named_by([row_id for row_id, _ in items]):
+        explanations = explain_texts(run, [text for _, text in items], top_filters=args.top)
     if args.format == "json":
         lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in explanations)
     elif args.format == "text":
@@ -331,10 +373,22 @@ def _add_evaluate_command(commands) -> None:
 
 def _add_text_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
-    parser.add_argument("text", nargs="*", metavar="TEXT", help="texts (quote each one); else --file, else stdin")
-    parser.add_argument("--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file")
+    parser.add_argument(
+        "text", nargs="*", metavar="TEXT", help="texts (quote each one); else --file, else stdin (also: '-')"
+    )
+    parser.add_argument(
+        "--file", metavar="FILE", help="a table (.csv .tsv .jsonl .json .parquet) or a text file ('-': stdin)"
+    )
     parser.add_argument(
         "--text-column", metavar="COLUMN", help="the table's text column (default: the run's data.text_column)"
+    )
+    parser.add_argument(
+        "--encoding", metavar="NAME", help="of --file and stdin, e.g. latin-1 (default: the run's data.encoding)"
+    )
+    parser.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="of a .csv --file, e.g. ';' or '\\t' (default: the run's data.delimiter, else the one its lines show)",
     )
 
 
@@ -435,7 +489,14 @@ def _add_serve_command(commands) -> None:
     )
     serve.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'textcnn train'")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+    def port(text: str) -> int:  # argparse names it in "invalid port value: 'x'"
+        value = int(text)
+        if not 1 <= value <= 65535:
+            raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {value}")
+        return value
+
+    serve.add_argument("--port", type=port, default=8000, help="port, 1-65535 (default: 8000)")
     serve.add_argument(
         "--max-texts",
         type=_positive_int,

@@ -44,6 +44,8 @@ class DataConfig:
     test_size: float | None = None  # hold this fraction of train out as the test split (data without one)
     drop_unlabeled: bool = False  # leave out rows with a blank label (else they are an error)
     label_separator: str | None = None  # labels like "food|service" hold several: a multi-label run
+    encoding: str = "utf-8"  # of .csv, .tsv, .json and .jsonl files (e.g. latin-1, cp1252); a byte it lacks is an error
+    delimiter: str | None = None  # of .csv files; null: the first of , ; tab | that splits each first line alike
     folds: int | None = None  # with fold: test on fold `fold` of train cut into this many stratified folds (cv)
     fold: int | None = None  # which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)
     # seeds the held-out rows (test_size, val_size, folds); null: the run's seed. Set it to vary the model's
@@ -71,6 +73,25 @@ class DataConfig:
         for key in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, key)
             _check(value is None or value >= 1, f"data.{key}", value, ">= 1 or null")
+        _check(
+            self.text_column != self.label_column,
+            "data.text_column",
+            self.text_column,
+            "a column other than data.label_column (as both, the model would read each text's label)",
+        )
+        import codecs  # only here: no other config key names a codec
+
+        try:
+            text_codec = getattr(codecs.lookup(self.encoding), "_is_text_encoding", True)  # base64 is bytes to bytes
+        except LookupError:
+            text_codec = False
+        _check(text_codec, "data.encoding", self.encoding, "a text encoding Python knows (utf-8, latin-1, cp1252...)")
+        _check(
+            self.delimiter is None or (len(self.delimiter) == 1 and self.delimiter not in '"\r\n'),
+            "data.delimiter",
+            self.delimiter,
+            "one character (not a quote or a line break), or null",
+        )
 
 
 @dataclass
@@ -304,6 +325,9 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
+        for key, seed in (("seed", self.seed), ("data.split_seed", self.data.split_seed)):
+            # numpy, scikit-learn and torch all take seeds as unsigned 32-bit integers
+            _check(seed is None or 0 <= seed < 2**32, key, seed, f"an integer from 0 to {2**32 - 1}")
         if self.model.vectors_file and self.tokenizer.kind != "word":
             raise ConfigError(
                 f"tokenizer.kind: {self.tokenizer.kind!r} cuts words into subwords, but embedding_mode "
@@ -418,6 +442,40 @@ def build_config(tree: dict[str, Any]) -> RunConfig:
     )
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error, not the last one kept."""
+
+
+def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in first_line:
+                raise ConfigError(
+                    f"key {key!r} appears twice in one section (lines {first_line[key]} and {line}); "
+                    "the second would silently replace the first: keep one"
+                )
+            first_line[key] = line
+        except TypeError:  # an unhashable key: the constructor below names it
+            break
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's contents, with one-line errors for bad YAML and repeated keys (at any depth)."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     """Read a YAML config (or start from defaults when ``path`` is None) and apply ``--set`` overrides."""
     tree: dict[str, Any] = {}
@@ -425,10 +483,13 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}")
-        try:
-            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+        tree = read_yaml(path)
+        if tree is None:
+            tree = {}
+        if not isinstance(tree, dict):
+            raise ConfigError(
+                f"{path}: a config is a mapping of sections (data:, model:, train:, ...), not a {type(tree).__name__}"
+            )
     for assignment in overrides:
         set_dotted(tree, assignment)
     return build_config(tree)

@@ -27,6 +27,18 @@ def fold_config(config: RunConfig, folds: int, fold: int) -> RunConfig:
     return dataclasses.replace(config, data=data)
 
 
+def unused_test_settings(config: RunConfig) -> list[str]:
+    """A note for each test setting of ``config`` that cross-validation leaves aside (each fold is the test)."""
+    data = config.data
+    unused = [("data.test_size", data.test_size), ("data.test_split", data.test_split)]
+    return [
+        f"note: {key}: {value!r} is not used by cv; each fold in turn is the test split, cut from "
+        f"{data.train_split!r}"
+        for key, value in unused
+        if value is not None
+    ]
+
+
 def cross_validate(
     config_path: str,
     folds: int,
@@ -40,6 +52,8 @@ def cross_validate(
     if folds < 2:
         raise ConfigError(f"--folds: {folds} is not allowed; expected >= 2")
     config = load_config(config_path, overrides)
+    for note in unused_test_settings(config):
+        log(note)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out} is a file, not a folder")

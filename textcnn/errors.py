@@ -22,3 +22,23 @@ class ImageError(UserError, ValueError):
 
 class RunFolderError(UserError):
     """A run folder that cannot be created, is in use by another training, or fails verification."""
+
+
+class TextInputError(UserError, TypeError, ValueError):
+    """A text to predict or explain that is not a string, or not valid Unicode (it names the text's index).
+
+    A ``TypeError`` and a ``ValueError`` too, so that Python callers can catch it as either. ``index``
+    is the bad text's 0-based position (None when the whole input is wrong), ``reason`` what is wrong.
+    """
+
+    def __init__(self, message: str, index: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.index, self.reason = index, reason
+
+
+class TrainingDiverged(UserError):
+    """Training produced a non-finite loss (NaN or inf): the learning rate is too high, most often."""
+
+
+class DiskFull(UserError):
+    """A file could not be written for want of space (errno ENOSPC, however the writing library reports it)."""

@@ -22,6 +22,7 @@ import torch
 
 from .models import TextClassifier, TextModel, is_textcnn
 from .scoring import label_set
+from .text.inputs import check_texts
 from .text.tokenizer import UNK_ID
 from .training import objective_for
 
@@ -235,7 +236,7 @@ def explain_texts(run, texts: Sequence[str], *, top_filters: int = 10) -> list[d
     exact = is_textcnn(model)
     options = {"multi_label": run.multi_label, "threshold": run.threshold}
     out = []
-    for raw in texts:
+    for raw in check_texts(texts):
         text = TokenizedText.of(run.tokenizer, raw)
         if exact:
             out.append(explain_cnn(model, text, run.class_names, top_filters=top_filters, **options))
@@ -256,6 +257,7 @@ def slide(run, raw: str, filter_index: int | None = None, *, max_tokens: int = 6
     model = run.model
     if not is_textcnn(model):
         raise ValueError("the step-through needs a TextCNN run")
+    (raw,) = check_texts([raw])
     text = TokenizedText.of(run.tokenizer, raw)
     text = TokenizedText(text.text, text.ids[:max_tokens], text.offsets[:max_tokens])
     if filter_index is None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import DiskFull
+
 TMP_SUFFIX = ".tmp"
+_UMASK_LOCK = threading.Lock()
 
 
 def temporary_name(path: Path) -> Path:
@@ -25,10 +30,28 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     tmp = temporary_name(path)
     try:
         write(tmp)
+        os.chmod(tmp, file_mode())  # some writers (safetensors) create their file 0600 whatever the umask
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         tmp.unlink(missing_ok=True)
+        if _is_disk_full(error):
+            raise DiskFull(f"no space left on device: cannot write {path}") from None
         raise
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    """ENOSPC, as an OSError or inside another library's error (safetensors wraps it in its own)."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(error)
+
+
+def file_mode() -> int:
+    """The mode a new file gets from ``open``: ``0o666`` less the process's umask (``0o644`` for umask 022)."""
+    with _UMASK_LOCK:  # the umask can only be read by setting it: hold it still for other threads
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

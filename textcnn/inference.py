@@ -21,9 +21,10 @@ from .models import TextModel, get_model
 from .models.precomputed import PRECOMPUTE_CHOICES, fast_inference_model
 from .pipeline import eval_batches
 from .results import RunMetrics
-from .runs import FINISHED, RunFolder
+from .runs import FAILED, FINISHED, RunFolder, weight_mismatches
 from .scoring import label_set, multi_label_scores, single_label_scores
 from .text.data import load_eval_split
+from .text.inputs import check_texts
 from .text.tokenizer import encode, load_tokenizer
 from .training import objective_for, predict_logits, resolve_device, resolve_precision
 
@@ -74,11 +75,15 @@ class Run:
             raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
         folder = RunFolder.open(run_dir)
         path = folder.path
+        manifest = folder.manifest()
         missing = [name for name in RUN_FILES if not (path / name).is_file()]
+        if manifest.status == FAILED and missing:
+            raise RunFolderError(f"{path} is a failed run with no weights to load: {manifest.error}")
         if missing:
             raise RunFolderError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
-        manifest = folder.manifest()
-        if manifest.status != FINISHED:
+        if manifest.status == FAILED:
+            warn(f"{path} is a failed run ({manifest.error}); these are the weights of its last good point")
+        elif manifest.status != FINISHED:
             warn(
                 f"{path} is an unfinished run (status: {manifest.status}); 'textcnn train --resume {path}' finishes it"
             )
@@ -97,15 +102,14 @@ class Run:
                 threshold = float(metadata.get("threshold", 0.5))
         except (SafetensorError, OSError, KeyError, ValueError) as error:
             raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
+        broken = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+        if broken is not None:
+            raise RunFolderError(
+                f"{weights}: {broken} holds NaN or infinite values (training diverged); train again with a lower "
+                "train.lr"
+            )
         model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
-        expected = model.state_dict()
-        problems = [
-            f"{k}: checkpoint {tuple(v.shape)} vs config {tuple(expected[k].shape)}"
-            for k, v in state.items()
-            if k in expected and v.shape != expected[k].shape
-        ]
-        problems += [f"{k}: missing from checkpoint" for k in expected if k not in state]
-        problems += [f"{k}: not in the model" for k in state if k not in expected]
+        problems = weight_mismatches(state, model.state_dict())
         if problems:
             raise RunFolderError(f"{path}: checkpoint does not match config.yaml ({'; '.join(problems[:3])})")
         model.load_state_dict(state)
@@ -128,6 +132,7 @@ class Run:
         Single-label runs: a softmax, rows sum to 1. Multi-label runs: one sigmoid per label.
         ``batch_size``: most texts per model batch (default: the run's ``train.eval_batch_size``).
         """
+        texts = check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.class_names)), dtype=np.float32)
         settings = dataclasses.replace(
@@ -137,14 +142,21 @@ class Run:
         model = self.fast_model() or self.model  # the looked-up model computes in fp32 whatever the precision
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(model, batches, self.device, precision=precision)
-        return objective_for(self.multi_label, self.threshold).probabilities(logits).numpy()
+        probs = objective_for(self.multi_label, self.threshold).probabilities(logits).numpy()
+        rows = np.flatnonzero(~np.isfinite(probs).all(axis=1))
+        if rows.size:  # finite weights can still overflow; NaN is not JSON, and no answer at all
+            raise RunFolderError(
+                f"{self.path}: the model gave non-finite probabilities for text {int(rows[0])}; its weights are "
+                "broken (train again with a lower train.lr)"
+            )
+        return probs
 
     def predict(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict]:
         """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability.
 
         Multi-label runs: ``[{"labels": [names], "probabilities": {name: p, ...}}, ...]``.
         """
-        probs = self.predict_proba(texts, batch_size)
+        probs = self.predict_proba(texts, batch_size)  # checks the texts: a single string is refused
         if self.multi_label:
             return [label_set(p, self.class_names, self.threshold) for p in probs]
         best = probs.argmax(axis=1)
@@ -172,7 +184,7 @@ class Run:
             data = data.select_rows(np.asarray(held_out["rows"], dtype=np.int64))
             if data is None:
                 raise RunFolderError(f"the data changed since {self.path} was trained: its test rows are not there")
-            split = f"test rows of {split!r}"
+            split = f"the {len(data)} test rows of {split!r} the run scored (splits.json)"
         else:
             split, data = load_eval_split(data_config, split or data_config.test_split, self.class_names)
         probs = self.predict_proba(data.texts, batch_size)

@@ -26,11 +26,21 @@ from tokenizers import Tokenizer
 
 from . import __version__
 from .config import RunConfig, TrainConfig, load_config, save_config
-from .errors import ConfigError, RunFolderError, UserError
+from .errors import ConfigError, DiskFull, RunFolderError, TrainingDiverged, UserError
 from .models import ModelConfig, TextModel, get_model
 from .models.precomputed import fast_inference_model
 from .results import RunMetrics
-from .runs import CHECKPOINT, FINISHED, INTERRUPTED, FollowerFolder, RunFolder, default_run_dir
+from .runs import (
+    CHECKPOINT,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    WEIGHTS,
+    FollowerFolder,
+    RunFolder,
+    default_run_dir,
+    weight_mismatches,
+)
 from .scoring import choose_threshold, multi_label_scores
 from .text.batching import BucketedBatches
 from .text.data import TextSplits, load_splits
@@ -290,9 +300,13 @@ def train_run(
             try:  # entered at once: a signal from here on still removes the half-made folder
                 distributed.share(folder.path)
                 return _train(folder, config, None, progress=progress, log=log, distributed=distributed)
-            except BaseException:
+            except TrainingDiverged:  # the folder stays, marked failed: it says what happened
+                raise
+            except BaseException as error:
                 if not (folder.path / CHECKPOINT).exists():  # nothing to resume: leave no half-made folder
                     folder.discard()
+                elif isinstance(error, DiskFull):
+                    raise _resumable(folder, error) from None
                 raise
 
 
@@ -313,7 +327,18 @@ def resume_run(
     with stop_on_signals(defer=distributed.enabled), claim(run_dir) as folder:
         config = load_config(folder.path / "config.yaml", overrides)
         checkpoint = folder.load_checkpoint()
-        return _train(folder, config, checkpoint, progress=progress, log=log, distributed=distributed)
+        try:
+            return _train(folder, config, checkpoint, progress=progress, log=log, distributed=distributed)
+        except DiskFull as error:
+            raise _resumable(folder, error) from None
+
+
+def _resumable(folder: RunFolder, error: DiskFull) -> DiskFull:
+    """A full disk where a checkpoint was kept: say how to go on once there is space."""
+    return DiskFull(
+        f"{error}; {folder.path} keeps its last checkpoint: free some space, then "
+        f"'textcnn train --resume {folder.path}' continues from it"
+    )
 
 
 def _quiet(message: str) -> None:
@@ -352,6 +377,8 @@ def _train(
         run_info["vectors_coverage"] = prepared.coverage.as_dict()
 
     model, splits = prepared.model, prepared.data.splits
+    if resuming:
+        _check_checkpoint_fits(folder, checkpoint, model)
     objective = objective_for(splits.multi_label)
     trainer = Trainer(config.train, objective=objective, progress=progress, log=log, distributed=distributed)
     log(
@@ -373,14 +400,19 @@ def _train(
     }
     prep_seconds = time.perf_counter() - started
 
-    result = trainer.fit(
-        model,
-        prepared.train,
-        prepared.validation,
-        resume=checkpoint["trainer"] if resuming else None,
-        on_improve=lambda m, _: folder.save_weights(_cpu_state(m), metadata),
-        on_checkpoint=lambda state: folder.save_checkpoint({"trainer": state, "run": run_info}),
-    )
+    try:
+        result = trainer.fit(
+            model,
+            prepared.train,
+            prepared.validation,
+            resume=checkpoint["trainer"] if resuming else None,
+            on_improve=lambda m, _: folder.save_weights(_cpu_state(m), metadata),
+            on_checkpoint=lambda state: folder.save_checkpoint({"trainer": state, "run": run_info}),
+        )
+    except TrainingDiverged as error:
+        folder.mark(FAILED, error=str(error))
+        kept = "keeps the best validation point before it" if (folder.path / WEIGHTS).exists() else "holds no weights"
+        raise TrainingDiverged(f"{error}; the run folder {folder.path} is marked failed and {kept}") from None
     if not result.history:  # stopped before the first validation point: nothing to keep
         raise Interrupted(result.signal or signal.SIGINT)
     metrics = _finish(folder, config, prepared, trainer, result, metadata, run_info)
@@ -396,6 +428,18 @@ def _train(
         + (f" (interrupted: '{_resume_command(distributed)} {folder.path}' continues it)" if result.interrupted else "")
     )
     return metrics
+
+
+def _check_checkpoint_fits(folder: RunFolder, checkpoint: dict, model: TextModel) -> None:
+    """A one-line error when ``checkpoint.pt`` was not written for the model ``config.yaml`` describes
+    (the config was edited since, or the checkpoint came from another run)."""
+    state = checkpoint.get("trainer", {}).get("model")
+    problems = ["no model weights"] if not isinstance(state, dict) else weight_mismatches(state, model.state_dict())
+    if problems:
+        raise RunFolderError(
+            f"{folder.path}: checkpoint.pt does not match config.yaml ({'; '.join(problems[:3])}); "
+            "was config.yaml edited, or the checkpoint copied from another run?"
+        )
 
 
 def _resume_command(distributed: Distributed) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import UserError
 from .scoring import label_set
-from .text.data import FILE_BUILDERS
+from .text.data import FILE_BUILDERS, Reading, check_text_file, read_local, text_decoder
 
 OUTPUT_FORMATS = (".jsonl", ".csv")
 
@@ -38,30 +38,55 @@ def from_lines(stream: IO[str], total: int | None = None) -> Source:
     return Source(((str(i), line.rstrip("\r\n")) for i, line in enumerate(stream, start=1)), total)
 
 
-def from_file(path: str | Path, text_column: str, id_column: str | None = None) -> Source:
-    """A table (.csv, .tsv, .jsonl, .json, .parquet) read through ``datasets``, else plain lines."""
+def from_stdin(encoding: str = "utf-8", stream: IO[str] | None = None) -> Source:
+    """One text per line of standard input (or ``stream``), decoded strictly: a byte that is not
+    ``encoding`` is a one-line error naming --encoding, never a replacement character."""
+    stream = sys.stdin if stream is None else stream
+    text_decoder(Reading(encoding, encoding_key="--encoding"))  # an unknown name fails before any reading
+    if hasattr(stream, "reconfigure"):  # a text stream over bytes (not a StringIO)
+        stream.reconfigure(encoding=encoding, errors="strict")
+
+    def lines() -> Iterator[tuple[str, str]]:
+        read = 0
+        try:
+            for item in from_lines(stream).items:
+                yield item
+                read += 1
+        except UnicodeDecodeError as error:
+            raise UserError(
+                f"standard input is not {encoding} text: byte 0x{error.object[error.start]:02x} in line {read + 1} or "
+                "soon after does not decode; if it is text in another encoding, set --encoding (e.g. latin-1 or cp1252)"
+            ) from None
+
+    return Source(lines(), None)
+
+
+def from_file(
+    path: str | Path,
+    text_column: str,
+    id_column: str | None = None,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+) -> Source:
+    """A table (.csv, .tsv, .jsonl, .json, .parquet) read as training data is (CSV cells as written, in
+    ``encoding``, split by ``delimiter`` or the one the file shows), else plain lines in ``encoding``."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"--file: file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix not in FILE_BUILDERS:
-        with open(path, "rb") as f:
-            total = sum(1 for _ in f)  # for the progress bar
+    reading = Reading(encoding, delimiter, file_key="--file", encoding_key="--encoding", delimiter_key="--delimiter")
+    if path.suffix.lower() not in FILE_BUILDERS:
+        total = check_text_file(path, reading, table=False)  # NUL bytes or a byte not in `encoding`: an error
 
         def lines() -> Iterator[tuple[str, str]]:
-            # errors="replace": a stray non-UTF-8 byte becomes U+FFFD instead of failing the whole file.
-            with open(path, encoding="utf-8", errors="replace") as f:
+            with open(path, encoding=encoding) as f:
                 yield from from_lines(f).items
 
         return Source(lines(), total)
     import datasets
 
     datasets.disable_progress_bars()
-    builder, options = FILE_BUILDERS[suffix]
-    try:
-        table = datasets.load_dataset(builder, data_files={"rows": str(path)}, split="rows", **options)
-    except Exception as error:  # datasets' parsers raise many types
-        raise UserError(f"--file: cannot read {path}: {str(error).splitlines()[0]}") from None
+    table = read_local({"rows": [path]}, reading)["rows"]
     for option, column in (("--text-column", text_column), ("--id-column", id_column)):
         if column is not None and column not in table.column_names:
             raise UserError(f"{option}: {path} has no column {column!r} (columns: {', '.join(table.column_names)})")
@@ -113,10 +138,27 @@ def records(
         yield record
 
 
-class Writer:
-    """JSON Lines to standard output or a ``.jsonl`` file, or CSV to a ``.csv`` file; flushed per chunk."""
+def check_output(output: str | Path, reading: str | Path | None = None, option: str = "--output") -> Path:
+    """A one-line error unless ``output`` can be written without harm: never the file being read
+    (compared by inode, so a link or another spelling of the path is caught too), never a folder,
+    and only into a folder that exists."""
+    path = Path(output)
+    if path.is_dir():
+        raise UserError(f"{option}: {path} is a folder; name a file")
+    if reading is not None and path.exists() and Path(reading).exists() and path.samefile(reading):
+        raise UserError(f"{option}: {path} is the file being read (--file); writing it would destroy its texts")
+    if not path.parent.is_dir():
+        raise UserError(f"{option}: the folder {path.parent} does not exist; create it first")
+    return path
 
-    def __init__(self, output: str | None, class_names: Sequence[str]) -> None:
+
+class Writer:
+    """JSON Lines to standard output or a ``.jsonl`` file, or CSV to a ``.csv`` file; flushed per chunk.
+
+    ``reading``: the input file, which ``output`` must not be (see :func:`check_output`).
+    """
+
+    def __init__(self, output: str | None, class_names: Sequence[str], *, reading: str | Path | None = None) -> None:
         self.class_names = list(class_names)
         self.format = ".jsonl"
         if output is None:
@@ -126,8 +168,7 @@ class Writer:
             self.format = path.suffix.lower()
             if self.format not in OUTPUT_FORMATS:
                 raise UserError(f"--output: {path} must end in {' or '.join(OUTPUT_FORMATS)}")
-            if path.is_dir():
-                raise UserError(f"--output: {path} is a folder")
+            check_output(path, reading)
             self.stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
         self._csv = None
 

@@ -2,7 +2,7 @@
 
 A run folder holds::
 
-    run.json            status (training | interrupted | finished), the weights' sha256, versions
+    run.json            status (training | interrupted | failed | finished), the weights' sha256, versions
     config.yaml         the resolved config
     tokenizer.json      cleaning, vocabulary, truncation
     splits.json         which rows were held out of train for validation (and test), by row number
@@ -36,7 +36,7 @@ MANIFEST = "run.json"
 WEIGHTS = "model.safetensors"
 CHECKPOINT = "checkpoint.pt"
 LOCK = ".lock"
-TRAINING, INTERRUPTED, FINISHED = "training", "interrupted", "finished"
+TRAINING, INTERRUPTED, FAILED, FINISHED = "training", "interrupted", "failed", "finished"
 
 
 def default_run_dir(model_name: str, root: str | Path = "runs") -> Path:
@@ -74,6 +74,7 @@ class Manifest:
     updated: str = ""
     textcnn: str = __version__
     interrupted_by: str | None = None  # SIGINT or SIGTERM, while status is interrupted
+    error: str | None = None  # why training stopped, while status is failed (e.g. it diverged)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2) + "\n"
@@ -112,6 +113,11 @@ class RunFolder:
         manifest = folder.manifest()
         if manifest.status == FINISHED:
             raise RunFolderError(f"{folder.path} is a finished run; there is nothing to resume")
+        if manifest.status == FAILED:
+            raise RunFolderError(
+                f"{folder.path} failed ({manifest.error}); resuming would repeat it exactly: train it again "
+                "with the change the error suggests"
+            )
         folder._lock()
         remove_stale_temporaries(folder.path)
         manifest.status, manifest.interrupted_by = TRAINING, None
@@ -128,7 +134,10 @@ class RunFolder:
         return folder
 
     def _lock(self) -> None:
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:  # a read-only folder or file system: training could write nothing there
+            raise RunFolderError(f"cannot train in {self.path}: {error.strerror.lower()}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -171,9 +180,9 @@ class RunFolder:
         manifest.updated = _now()
         atomic_write_text(self.path / MANIFEST, manifest.to_json())
 
-    def mark(self, status: str, interrupted_by: str | None = None) -> None:
+    def mark(self, status: str, interrupted_by: str | None = None, *, error: str | None = None) -> None:
         manifest = self.manifest()
-        manifest.status, manifest.interrupted_by = status, interrupted_by
+        manifest.status, manifest.interrupted_by, manifest.error = status, interrupted_by, error
         self._write_manifest(manifest)
 
     # ----------------------------------------------------------------------------- files
@@ -211,7 +220,11 @@ class RunFolder:
     def save_checkpoint(self, state: dict) -> None:
         import torch
 
-        atomic_write(self.path / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:  # through a Python file a full disk is an OSError (ENOSPC), not "unexpected pos"
+                torch.save(state, f)
+
+        atomic_write(self.path / CHECKPOINT, write)
 
     def load_checkpoint(self) -> dict | None:
         """The last training state, or None when training never reached its first validation point."""
@@ -223,9 +236,7 @@ class RunFolder:
         try:
             return torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
         except Exception as error:  # torch raises RuntimeError, UnpicklingError, EOFError, ... on a bad file
-            raise RunFolderError(
-                f"{path} is not a readable training checkpoint: {str(error).splitlines()[0]}"
-            ) from None
+            raise RunFolderError(f"{path} is not a readable training checkpoint: {_reason(error)}") from None
 
 
 class FollowerFolder(RunFolder):
@@ -249,11 +260,31 @@ class FollowerFolder(RunFolder):
     def save_checkpoint(self, state: dict) -> None:
         pass
 
-    def mark(self, status: str, interrupted_by: str | None = None) -> None:
+    def mark(self, status: str, interrupted_by: str | None = None, *, error: str | None = None) -> None:
         pass
 
     def discard(self) -> None:
         pass
+
+
+def _reason(error: Exception) -> str:
+    """Why torch could not read a checkpoint, without its advice to retry with ``weights_only=False``:
+    that would run whatever code the file holds, and a damaged file is no reason to trust it."""
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "weights_only" in message or "Weights only" in message:
+        return "it is damaged, or holds more than tensors and plain data (textcnn writes only those)"
+    return message
+
+
+def weight_mismatches(state: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """How saved weights ``state`` differ from the model's own ``expected`` (names to tensors): shapes, gaps."""
+    problems = [
+        f"{k}: checkpoint {tuple(v.shape)} vs config {tuple(expected[k].shape)}"
+        for k, v in state.items()
+        if k in expected and v.shape != expected[k].shape
+    ]
+    problems += [f"{k}: missing from checkpoint" for k in expected if k not in state]
+    return problems + [f"{k}: not in the model" for k in state if k not in expected]
 
 
 def _now() -> str:

@@ -32,10 +32,21 @@ def test_split_is_stratified_disjoint_and_seeded():
     assert not torch.equal(other.test_x, split.test_x)
 
 
-def test_training_reaches_97_percent_on_the_test_quarter():
+@pytest.fixture
+def one_thread():
+    """The same thread count in one process as under ``-n 2`` (conftest), so both runs compute alike."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_training_reaches_95_percent_on_the_test_quarter(one_thread):
+    # scripts/digits_spread.py: over seeds 0-5, 1 and 2 threads, default and AVX2 kernels, test accuracy
+    # ranged 0.967-0.989 (validation 0.990-1.0); the floors leave about 8 test digits below the lowest.
     result = train_digits_cnn(seed=0)
-    assert result.test_accuracy >= 0.97, result.test_accuracy
-    assert result.val_accuracy >= 0.95
+    assert result.test_accuracy >= 0.95, result.test_accuracy
+    assert result.val_accuracy >= 0.97, result.val_accuracy
     assert len(result.history) == result.epochs == 25
     assert result.history[-1]["loss"] < result.history[0]["loss"]
 

@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from textcnn.config import DataConfig
-from textcnn.errors import UserError
+from textcnn.errors import ConfigError, UserError
 from textcnn.text.data import load_eval_split, load_splits
 
 from ..conftest import write_dataset
@@ -155,7 +157,7 @@ def test_blank_labels_are_an_error_or_dropped(tmp_path):
     with pytest.raises(UserError, match="2 of 40 rows of split 'train' have no label \\(data rows 5, 9, counting"):
         load_splits(DataConfig(path=path, test_size=0.25))
     splits = load_splits(DataConfig(path=path, test_size=0.25, drop_unlabeled=True))
-    assert splits.class_names == ["0", "1"]  # integer labels read as 0.0 / 1.0 around the blanks: still 0 and 1
+    assert splits.class_names == ["0", "1"]  # an empty cell is blank; the other labels stay as written
     assert len(splits.train) + len(splits.validation) + len(splits.test) == 38
     assert splits.dropped_unlabeled == {"train": 2}
 
@@ -178,3 +180,136 @@ def test_a_text_column_given_as_the_label(tmp_path):
     path = write_csv(tmp_path / "swapped.csv", "\n".join(lines) + "\n")
     with pytest.raises(UserError, match="'text' has 30 distinct values in 30 rows: it looks like text"):
         load_splits(DataConfig(path=path, text_column="label", label_column="text", test_size=0.2))
+
+
+def test_text_column_and_label_column_must_differ():
+    with pytest.raises(ConfigError, match="data.text_column: 'label' is not allowed; expected a column other than"):
+        DataConfig(text_column="label")
+
+
+# ------------------------------------------------------------------------- CSV cells read as written
+
+CASES = {  # what pandas' CSV reader made of each: missing labels, merged classes, empty texts
+    "NA class": (["NA", "pos", "neg"], ["review"]),
+    "None class": (["None", "pos", "neg"], ["review"]),
+    "01, 1 and 10": (["01", "1", "10"], ["review"]),
+    "1 and 1.0": (["1", "1.0", "2"], ["review"]),
+    "NA and None texts": (["pos", "neg"], ["NA", "None", "null", "plain"]),
+}
+
+
+@pytest.mark.parametrize("layout", ["file", "folder"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_csv_labels_and_texts_are_the_strings_in_the_file(tmp_path, case, layout):
+    classes, words = CASES[case]
+    texts = [words[i % len(words)] if len(words) > 1 else f"review {i}" for i in range(36)]
+    labels = [classes[i % len(classes)] for i in range(36)]
+    table = "text,label\n" + "".join(f"{t},{y}\n" for t, y in zip(texts, labels))
+    if layout == "file":
+        config = DataConfig(path=write_csv(tmp_path / "odd.csv", table), test_size=0.25, val_size=0.25)
+    else:
+        (tmp_path / "odd").mkdir()
+        write_csv(tmp_path / "odd" / "train.csv", table)
+        write_csv(tmp_path / "odd" / "test.csv", table)
+        config = DataConfig(path=str(tmp_path / "odd"), val_size=0.25)
+    splits = load_splits(config)
+    assert splits.class_names == sorted(classes)  # none missing, none merged
+    for part in (splits.train, splits.validation, splits.test):
+        assert part.texts == [texts[r] for r in part.rows]
+        assert [splits.class_names[y] for y in part.labels] == [labels[r] for r in part.rows]
+
+
+# ----------------------------------------------------------------------------------------- encodings
+
+
+def latin1_table(suffix: str) -> bytes:
+    rows = [{"text": f"un café {i}", "label": "ab"[i % 2]} for i in range(20)]
+    if suffix == ".jsonl":
+        import json
+
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("latin-1")
+    return ("text,label\n" + "".join(f"{r['text']},{r['label']}\n" for r in rows)).encode("latin-1")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_file_in_another_encoding_needs_data_encoding(tmp_path, suffix):
+    path = tmp_path / f"latin{suffix}"
+    path.write_bytes(latin1_table(suffix))
+    byte = path.read_bytes().index(b"\xe9")
+    with pytest.raises(UserError, match=f"data.path: .*latin{suffix} is not utf-8 text: byte {byte} \\(0xe9, line "):
+        load_splits(DataConfig(path=str(path), test_size=0.25))
+    with pytest.raises(UserError, match="does not decode; if the file is text in another encoding, set data.encoding"):
+        load_splits(DataConfig(path=str(path), test_size=0.25))
+    splits = load_splits(DataConfig(path=str(path), test_size=0.25, encoding="latin-1"))
+    assert all(text.startswith("un café ") for text in splits.train.texts)
+    with pytest.raises(ConfigError, match="data.encoding: 'utf9' is not allowed"):
+        DataConfig(encoding="utf9")
+
+
+def test_decoding_errors_name_the_byte_across_chunks(tmp_path):
+    from textcnn.text.data import Reading, check_text_file
+
+    # "é" is two bytes in UTF-8: put one across the 1 MiB chunk boundary, then a Latin-1 byte after it.
+    head = b"text,label\n" + b"x" * ((1 << 20) - 12) + "é".encode() + b",a\nbad \xe9,b\n"
+    path = tmp_path / "big.csv"
+    path.write_bytes(head)
+    bad = head.index(b"\xe9")
+    assert bad > 1 << 20
+    with pytest.raises(UserError, match=f"byte {bad} \\(0xe9, line 3\\)"):
+        check_text_file(path, Reading())
+    path.write_bytes(head.replace(b"\xe9", b"e"))
+    assert check_text_file(path, Reading()) == 3  # lines, for a progress bar
+
+
+# ---------------------------------------------------------------------------------------- delimiters
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_delimiter_of_a_csv_file_is_found(tmp_path, delimiter):
+    lines = [f"text{delimiter}label"] + [f"review, number {i}{delimiter}{'ab'[i % 2]}" for i in range(20)]
+    path = write_csv(tmp_path / "other.csv", "\n".join(lines) + "\n")
+    splits = load_splits(DataConfig(path=path, test_size=0.25))
+    assert splits.class_names == ["a", "b"]
+    assert all(text.startswith("review, number ") for text in splits.train.texts)
+
+
+def test_data_delimiter_is_obeyed_and_named(tmp_path):
+    lines = ["text;label"] + [f"review {i};{'ab'[i % 2]}" for i in range(20)]
+    path = write_csv(tmp_path / "semicolons.csv", "\n".join(lines) + "\n")
+    assert load_splits(DataConfig(path=path, test_size=0.25, delimiter=";")).class_names == ["a", "b"]
+    # The same file with another delimiter is read anew, not taken from the datasets cache.
+    with pytest.raises(UserError, match=r"\(columns: text;label\); is the file separated by ';'\? set data.delimiter"):
+        load_splits(DataConfig(path=path, test_size=0.25, delimiter=","))
+    shifted = write_csv(tmp_path / "shifted.csv", "text,label\nsuperb, loved it,a\nfine,b\n")
+    with pytest.raises(UserError, match=r"first row of .* has 3 fields where its header has 2 \(split by ','\); quote"):
+        load_splits(DataConfig(path=shifted, test_size=0.25))  # pandas would take 'superb' for an index
+    ragged = write_csv(tmp_path / "ragged.csv", "text,label\na,b\nc,d\ne,f,g\n")
+    with pytest.raises(UserError, match="Expected 2 fields in line 4, saw 3 \\(split by ','; set data.delimiter"):
+        load_splits(DataConfig(path=ragged, test_size=0.25))
+    with pytest.raises(ConfigError, match="data.delimiter: ';;' is not allowed"):
+        DataConfig(delimiter=";;")
+
+
+# ------------------------------------------------------------------------------ empty and binary files
+
+
+@pytest.mark.parametrize("layout", ["file", "folder"])
+def test_empty_and_binary_files_say_what_is_wrong(tmp_path, layout):
+    def load(name: str, content: bytes):
+        if layout == "file":
+            (tmp_path / name).write_bytes(content)
+            return load_splits(DataConfig(path=str(tmp_path / name), test_size=0.25))
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / f"train{Path(name).suffix}").write_bytes(content)
+        return load_splits(DataConfig(path=str(folder), test_size=0.25))
+
+    with pytest.raises(UserError, match=r"data.path: .*\.csv is empty$"):
+        load("empty.csv", b"")
+    with pytest.raises(UserError, match=r"data.path: .*\.jsonl is empty \(blank lines only\)"):
+        load("blank.jsonl", b"\n\n")
+    with pytest.raises(UserError, match=r"data.path: .*\.csv is not a text file \(it holds NUL bytes, from byte 3\)"):
+        load("junk.csv", b"abc\x00\x01\x02\xff" * 50)
+    if layout == "file":  # a folder of junk .parquet files is datasets' to read
+        with pytest.raises(UserError, match=r"data.path: .*\.parquet is not a Parquet file"):
+            load("junk.parquet", b"\x89PNG\r\n")

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..config import TrainConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, TrainingDiverged
 from ..progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
@@ -310,6 +310,8 @@ class Trainer:
                     batch = batch.to(self.device)
                     loss, logits = self.train_step(model, batch, share=self._share_of_batch(len(batch.labels)))
                     running.add(loss, self.objective.correct(logits, batch.labels), len(batch.labels))
+                    if self._check_every_step:
+                        self._check_finite("training loss", float(loss), f"at epoch {epoch} step {step}")
                     if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
                         bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
                     if step not in eval_steps:
@@ -349,12 +351,30 @@ class Trainer:
             raise Interrupted(stop)
         return texts * self.distributed.world_size / total
 
+    @property
+    def _check_every_step(self) -> bool:
+        """Read each step's loss on one CPU process; a GPU would wait for it, and processes must stop together
+        (they all see the summed loss at validation points)."""
+        return self.device.type == "cpu" and not self.distributed.enabled
+
+    def _check_finite(self, what: str, value: float, where: str) -> None:
+        """Stop with a one-line error when ``value`` is NaN or infinite: nothing after it could be trusted."""
+        if math.isfinite(value):
+            return
+        raise TrainingDiverged(
+            f"training diverged: the {what} is {value} {where}; lower train.lr (now {self.config.lr:g})"
+            + ("" if self.config.grad_clip is not None else " or set train.grad_clip")
+        )
+
     def _validation_point(self, model, validation, result, epoch, step, steps, running, on_improve) -> None:
         # The training loss and accuracy over all processes' texts since the last validation point.
         loss_sum, correct, seen = self.distributed.sum([running.loss, running.correct, running.seen], self.device)
+        where = f"epoch {epoch} step {step}"
+        self._check_finite("training loss", loss_sum, f"in the steps up to {where}")
         averaged = self._average.applied() if self._average else contextlib.nullcontext()
         with averaged:  # validate and keep the averaged weights, when averaging
             val_loss, val_accuracy = self.evaluate(model, validation)
+            self._check_finite("validation loss", val_loss, f"at {where}")
             record = EpochRecord(
                 epoch=round(epoch - 1 + step / steps, 4),
                 train_loss=loss_sum / seen,
