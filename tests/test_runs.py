@@ -147,3 +147,29 @@ def test_atomic_writes_honour_the_umask(tmp_path, umask):
     finally:
         os.umask(old)
     assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {0o666 & ~umask}
+
+
+def test_a_failed_write_on_a_full_disk_is_named_as_such(tmp_path, monkeypatch):
+    """torch.save on a full disk swallows the OSError and raises "unexpected pos": the free space tells."""
+    import errno
+    from types import SimpleNamespace
+
+    from textcnn.errors import DiskFull
+
+    def torch_like(tmp):
+        tmp.write_bytes(b"part")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 426816 vs 426720")
+
+    with pytest.raises(RuntimeError, match="unexpected pos"):  # room left: a real failure, passed on as it is
+        atomic_write(tmp_path / "a.pt", torch_like)
+    monkeypatch.setattr(os, "statvfs", lambda _: SimpleNamespace(f_bavail=3, f_frsize=4096))
+    with pytest.raises(DiskFull, match=f"^no space left on device: cannot write {tmp_path / 'a.pt'}$"):
+        atomic_write(tmp_path / "a.pt", torch_like)
+
+    def enospc(tmp):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.undo()
+    with pytest.raises(DiskFull):
+        atomic_write(tmp_path / "b.txt", enospc)
+    assert list(tmp_path.iterdir()) == []  # no partial file left either way

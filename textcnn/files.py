@@ -13,6 +13,7 @@ from .errors import DiskFull
 
 TMP_SUFFIX = ".tmp"
 _UMASK_LOCK = threading.Lock()
+FULL_BYTES = 1 << 20  # a failed write with less free space than this is taken for a full disk
 
 
 def temporary_name(path: Path) -> Path:
@@ -33,17 +34,25 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         os.chmod(tmp, file_mode())  # some writers (safetensors) create their file 0600 whatever the umask
         os.replace(tmp, path)
     except BaseException as error:
+        full = _is_disk_full(error, path.parent)  # before the partial file is removed, freeing its space
         tmp.unlink(missing_ok=True)
-        if _is_disk_full(error):
+        if full:
             raise DiskFull(f"no space left on device: cannot write {path}") from None
         raise
 
 
-def _is_disk_full(error: BaseException) -> bool:
-    """ENOSPC, as an OSError or inside another library's error (safetensors wraps it in its own)."""
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+def _is_disk_full(error: BaseException, folder: Path) -> bool:
+    """ENOSPC, as an OSError or inside another library's error (safetensors wraps it in its own), or any
+    failure while the disk is all but full: torch.save swallows the OSError and reports "unexpected pos"."""
+    if isinstance(error, KeyboardInterrupt):
+        return False
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC or "No space left on device" in str(error):
         return True
-    return "No space left on device" in str(error)
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < FULL_BYTES
 
 
 def file_mode() -> int:
