@@ -24,7 +24,7 @@ import numpy as np
 
 def score(model, x, labels: np.ndarray) -> float:
     """Accuracy; for label sets (``labels`` (N, C)) micro-F1 at the threshold chosen on these labels."""
-    from textcnn.scoring import choose_threshold, multi_label_scores
+    from textcnn.runs.scoring import choose_threshold, multi_label_scores
 
     if labels.ndim == 2:
         probs = model.predict_proba(x)
@@ -34,7 +34,7 @@ def score(model, x, labels: np.ndarray) -> float:
 
 def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> dict:
     """Fit on train, choose C on validation, score the test split once (multi-label: micro-F1)."""
-    from textcnn.peers import logistic_regression, tfidf_vectorizer
+    from textcnn.bench.peers import logistic_regression, tfidf_vectorizer
 
     vectorizer = tfidf_vectorizer(analyzer, data, min_df)
     x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
@@ -49,7 +49,7 @@ def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> 
             best = (val_accuracy, c, model)
     val_accuracy, c, model = best
     if splits.multi_label:  # as the multi-label TextCNN: the threshold from validation, then test once
-        from textcnn.scoring import choose_threshold, multi_label_scores
+        from textcnn.runs.scoring import choose_threshold, multi_label_scores
 
         threshold = choose_threshold(model.predict_proba(x_val), splits.validation.labels)
         scores = multi_label_scores(model.predict_proba(x_test), splits.test.labels, threshold, splits.class_names)
@@ -75,8 +75,8 @@ def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> 
 
 def main() -> None:
     from textcnn.config import load_config
-    from textcnn.cv import fold_config
-    from textcnn.options import add_set_option
+    from textcnn.config.options import add_set_option
+    from textcnn.runs.cv import fold_config
     from textcnn.text.data import load_splits
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -13,7 +13,7 @@ import csv
 import sys
 from pathlib import Path
 
-from textcnn.results import RunMetrics
+from textcnn.runs.records import RunMetrics
 
 COMPARED = ("val_accuracy", "test_accuracy", "best_epoch", "epochs_run", "stopped_early")
 

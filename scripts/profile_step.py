@@ -36,10 +36,10 @@ def make_batches(n: int, batch_size: int, max_length: int, vocab: int, seed: int
 
 def real_batches(config_path: str, data_path: str, n: int):
     """The first ``n`` training batches of the run setup that ``textcnn train`` would build."""
-    from textcnn.pipeline import prepare_run
+    from textcnn.runs.training import prepare_run
 
     config = load_config(config_path, [f"data.path={data_path}"])
-    prepared = prepare_run(config, log=lambda _: None)  # the vectors are not read: timing does not need them
+    prepared = prepare_run(config)  # the vectors are not read: timing does not need them
     prepared.train.set_epoch(1)
     return [batch for _, batch in zip(range(n), prepared.train)]
 
@@ -48,7 +48,7 @@ def time_variant(config_path: str, overrides: list[str], steps: int, profile: bo
     config = load_config(config_path, overrides)
     seed_everything(0)
     model = get_model(config.model, config.tokenizer.vocab_size, 2)
-    trainer = Trainer(config.train, progress=False, log=lambda _: None)
+    trainer = Trainer(config.train, progress=False)
     trainer.prepare(model, total_steps=steps + 5)
     model.train()
     batches = [b.to(trainer.device) for b in batches]

@@ -15,7 +15,7 @@ import statistics
 from pathlib import Path
 
 from textcnn.config import ModelConfig, load_config
-from textcnn.results import RunMetrics
+from textcnn.runs.records import RunMetrics
 
 
 def read_run(run: Path) -> tuple[RunMetrics, ModelConfig]:
@@ -56,7 +56,7 @@ def main() -> None:
     for run, (metrics, model) in zip(args.runs, runs):
         print(row(run, metrics, model))
     if args.plot:
-        from textcnn.plots import plot_accuracies
+        from textcnn.util.figures import plot_accuracies
 
         plot_accuracies(
             args.labels or [run.name for run in args.runs],

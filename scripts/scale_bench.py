@@ -126,13 +126,10 @@ def measure(folder: Path, overrides: list[str]) -> dict:
     import torch
 
     from textcnn.config import load_config
-    from textcnn.pipeline import PreparedData, prepare_run
+    from textcnn.runs.training import PreparedData, prepare_run
     from textcnn.text.data import load_splits
     from textcnn.text.tokenizer import encode, tokenizer_from_config
     from textcnn.training import Trainer, objective_for
-
-    def quiet(_: str) -> None:
-        pass
 
     baseline = current_rss()  # the interpreter, torch, datasets and tokenizers, before any data
     config = load_config(None, [f"data.path={folder}", *MODEL, *TRAIN, *overrides])
@@ -154,8 +151,8 @@ def measure(folder: Path, overrides: list[str]) -> dict:
     data = PreparedData(splits, tokenizer, train_ids, validation_ids, test_ids)
     after_data = current_rss()
 
-    prepared = prepare_run(config, data=data, log=quiet)
-    trainer = Trainer(config.train, objective=objective_for(splits.multi_label), progress=False, log=quiet)
+    prepared = prepare_run(config, data=data)
+    trainer = Trainer(config.train, objective=objective_for(splits.multi_label), progress=False)
     result = trainer.fit(prepared.model, prepared.train, prepared.validation)
     record = result.history[-1]
     peak = peak_rss()
@@ -209,7 +206,7 @@ def table(rows: list[dict]) -> str:
 
 
 def plot(rows: list[dict], slopes: dict, path: Path, title: str) -> None:
-    from textcnn.plots import _figure
+    from textcnn.util.figures import _figure
 
     tokens = [r["tokens"] for r in rows]
     fig = _figure(figsize=(9, 3.6))
@@ -241,12 +238,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.child:
-        from textcnn.env import limit_kernel_cache
+        from textcnn.util.env import limit_kernel_cache
 
         limit_kernel_cache()  # as the textcnn command does, before torch is imported
         print(json.dumps(measure(Path(args.child), args.set)))
         return
-    from textcnn.bench import cpu_model_and_isa, kernel_isa
+    from textcnn.bench.run import cpu_model_and_isa, kernel_isa
 
     out = Path(args.out)
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -18,8 +18,8 @@ import tempfile
 import time
 
 from textcnn.config import load_config
-from textcnn.options import add_set_option
-from textcnn.pipeline import train_run
+from textcnn.config.options import add_set_option
+from textcnn.runs.training import train_run
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
         config = load_config(args.config, [*args.set, *overrides])
         start = time.time()
         with tempfile.TemporaryDirectory() as out:
-            metrics = train_run(config, f"{out}/run", progress=False, log=lambda _: None)
+            metrics = train_run(config, f"{out}/run", progress=False)
         row = {
             "variant": overrides or "(config as is)",
             "val_accuracy": round(metrics.val_accuracy, 4),

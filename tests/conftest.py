@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -91,14 +92,14 @@ TINY_OVERRIDES = [
 def tiny_run(tiny_data, tmp_path_factory) -> Path:
     """A TextCNN trained on the tiny data (a few seconds), shared by the tests that only read it."""
     from textcnn.config import load_config
-    from textcnn.pipeline import train_run
+    from textcnn.runs.training import train_run
 
     config = load_config(
         Path(__file__).parents[1] / "configs" / "textcnn_imdb.yaml",
         [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES],
     )
     out = tmp_path_factory.mktemp("runs") / "tiny_textcnn"
-    train_run(config, out, progress=False, log=lambda _: None)
+    train_run(config, out, progress=False)
     return out
 
 
@@ -111,7 +112,14 @@ def tiny_vectors(tiny_data, tmp_path_factory):
 
     texts, _ = load_corpus(DataConfig(path=str(tiny_data)))
     options = Word2VecOptions(dim=12, epochs=50, window=3, min_count=1, workers=1)
-    vectors, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
+    vectors, _ = train_word2vec(words_of(texts), options, progress=False)
     path = tmp_path_factory.mktemp("vectors") / "tiny.bin"
     save_vectors(vectors, path)
     return path
+
+
+@pytest.fixture
+def log_lines(caplog):
+    """The package's log messages so far in the test: ``log_lines()``, or ``log_lines(logging.WARNING)``."""
+    caplog.set_level(logging.INFO, logger="textcnn")
+    return lambda level=logging.INFO: [r.getMessage() for r in caplog.records if r.levelno >= level]

@@ -28,7 +28,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_config_does_not_import_the_models_or_torch():
-    imports = imported_modules(PACKAGE / "config.py")
+    imports = set().union(*(imported_modules(path) for path in (PACKAGE / "config").glob("*.py")))
     assert not any(name.startswith("textcnn.models") for name in imports), imports
     code = "import sys, textcnn.config; print(sorted(m for m in ('torch', 'textcnn.models') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -49,7 +49,7 @@ def test_the_model_contract_is_a_type():
 def test_importing_the_pipeline_leaves_matplotlibs_backend_alone():
     code = (
         "import matplotlib; before = matplotlib.get_backend(); "
-        "import textcnn.pipeline, textcnn.plots, textcnn.bench, textcnn.image; "
+        "import textcnn.runs.training, textcnn.util.figures, textcnn.bench.run, textcnn.image; "
         "assert matplotlib.get_backend() == before, matplotlib.get_backend(); print(before)"
     )
     env = {**os.environ, "MPLBACKEND": "svg"}

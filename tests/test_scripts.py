@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .conftest import TINY_OVERRIDES
+from tests.conftest import TINY_OVERRIDES
 
 ROOT = Path(__file__).parents[1]
 
@@ -75,7 +75,7 @@ def test_baselines_choose_c_on_validation(tiny_data):
 
 
 def test_baselines_with_character_ngrams_on_the_folds_of_cv(tmp_path):
-    from .conftest import make_reviews
+    from tests.conftest import make_reviews
 
     texts, labels = make_reviews(120, 5)
     path = tmp_path / "one.csv"

@@ -17,7 +17,7 @@ import yaml
 
 if TYPE_CHECKING:
     from .config import RunConfig
-    from .inference import Run
+    from .runs.loaded import Run
 
 
 def _override(key: str, value: Any) -> str:
@@ -42,9 +42,10 @@ def train(
     ``runs/MODEL-DATE-TIME-RANDOM``.
     """
     from .config import RunConfig, load_config, save_config
-    from .inference import Run
-    from .pipeline import train_run
-    from .runs import default_run_dir
+    from .runs.folder import default_run_dir
+    from .runs.loaded import Run
+    from .runs.training import train_run
+    from .util.logs import quiet_logs, show_logs
 
     sets = [_override(k, v) for k, v in overrides.items()]
     if isinstance(config, RunConfig):
@@ -56,12 +57,15 @@ def train(
     else:
         config = load_config(config, sets)
     out = Path(out) if out is not None else default_run_dir(config.model.name)
-    train_run(config, out, progress=progress, log=(lambda _: None) if quiet else print)
+    if not quiet:
+        show_logs()
+    with quiet_logs(quiet):
+        train_run(config, out, progress=progress)
     return Run.load(out)
 
 
 def load(run_dir: str | Path, device: str = "auto") -> Run:
     """Load a trained run folder for ``predict`` / ``predict_proba`` / ``evaluate``."""
-    from .inference import Run
+    from .runs.loaded import Run
 
     return Run.load(run_dir, device)

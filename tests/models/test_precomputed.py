@@ -83,7 +83,7 @@ def test_auto_uses_it_on_cpu_within_the_memory_cap_only():
 
 
 def test_a_loaded_run_predicts_the_same_either_way(tiny_run):
-    from textcnn.inference import Run
+    from textcnn.runs.loaded import Run
 
     texts = ["a superb, moving film", "dull", "", "the worst plot " * 30]
     fast = Run.load(tiny_run, device="cpu", precompute="on")

@@ -3,11 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import write_dataset
 from textcnn.config import DataConfig
 from textcnn.errors import ConfigError, UserError
 from textcnn.text.data import load_eval_split, load_splits
-
-from ..conftest import write_dataset
 
 
 def test_validation_is_held_out_of_train_stratified(tiny_data):
@@ -84,7 +83,7 @@ def test_integer_labels_without_a_classlabel_map_by_value(tmp_path):
 
 
 def reviews_table(n: int = 60, seed: int = 0) -> dict[str, list]:
-    from ..conftest import make_reviews
+    from tests.conftest import make_reviews
 
     texts, labels = make_reviews(n, seed)
     return {"review": texts, "sentiment": [["bad", "good"][y] for y in labels]}

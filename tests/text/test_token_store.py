@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import make_reviews
 from textcnn.text.batching import BucketedBatches
 from textcnn.text.token_store import TokenStore, TokenStoreBuilder, id_dtype
 from textcnn.text.tokenizer import UNK_ID, encode, train_tokenizer
-
-from ..conftest import make_reviews
 
 
 def old_encode(tokenizer, texts):

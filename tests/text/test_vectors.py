@@ -12,7 +12,7 @@ import torch
 from gensim.models import KeyedVectors
 
 from tests.conftest import FILLER, NEGATIVE, POSITIVE, make_reviews, write_dataset
-from textcnn.cli import main
+from textcnn.cli.main import main
 from textcnn.config import DataConfig
 from textcnn.errors import UserError
 from textcnn.text.data import load_corpus
@@ -38,7 +38,7 @@ def keyed(words: list[str], dim: int = 4, seed: int = 0) -> KeyedVectors:
 def tiny_word2vec():
     texts, _ = make_reviews(400, seed=0)
     options = Word2VecOptions(dim=12, epochs=30, min_count=1, workers=1, window=3)
-    return train_word2vec(words_of(texts), options, num_sentences=len(texts), progress=False, log=lambda _: None)
+    return train_word2vec(words_of(texts), options, num_sentences=len(texts), progress=False)
 
 
 def test_words_match_the_tokenizer():
@@ -64,7 +64,7 @@ def test_word2vec_learns_the_corpus(tiny_word2vec):
 def test_one_worker_gives_the_same_vectors_every_time(tiny_word2vec):
     texts, _ = make_reviews(400, seed=0)
     options = Word2VecOptions(dim=12, epochs=30, min_count=1, workers=1, window=3)
-    again, _ = train_word2vec(words_of(texts), options, progress=False, log=lambda _: None)
+    again, _ = train_word2vec(words_of(texts), options, progress=False)
     np.testing.assert_array_equal(again.vectors, tiny_word2vec[0].vectors)
 
 

@@ -12,6 +12,7 @@ Training takes a couple of seconds on one CPU core.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -124,6 +125,11 @@ class DigitsResult:
     history: list[dict[str, float]] = field(default_factory=list)  # per epoch: epoch, loss, val_accuracy
 
 
+_SILENT = logging.getLogger("textcnn.image.digits.epochs")  # the demo's epoch lines are its history, not logs
+_SILENT.propagate = False
+_SILENT.addHandler(logging.NullHandler())
+
+
 def train_digits_cnn(
     seed: int = 0,
     *,
@@ -164,7 +170,7 @@ def train_digits_cnn(
     with torch.random.fork_rng(devices=[]):  # the caller's RNG state is left as it was
         torch.manual_seed(seed)
         model = DigitsCNN()
-        fit = Trainer(config, progress=progress, log=lambda _: None).fit(model, train, validation)
+        fit = Trainer(config, progress=progress, logger=_SILENT).fit(model, train, validation)
     history = [{"epoch": r.epoch, "loss": r.train_loss, "val_accuracy": r.val_accuracy} for r in fit.history]
     test = accuracy(model, split.test_x, split.test_y)
     return DigitsResult(model, split, test, fit.best_val_accuracy, seed, epochs, time.perf_counter() - start, history)

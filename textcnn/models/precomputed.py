@@ -4,7 +4,7 @@ Once training is over the embedding no longer changes, so the response of each f
 vocabulary word is fixed: ``table[v, t, f] = embedding[v] . weight[f, :, t]``. A filter's response at
 position ``p`` is then ``bias[f] + sum_t table[ids[p - before + t], t, f]``: gathers and adds in place of
 ``L x taps x D`` multiply-adds per filter. The table costs ``vocab x taps x filters`` floats of memory
-(:func:`table_bytes`), so :meth:`~textcnn.inference.Run.load` uses it only where it pays (see there).
+(:func:`table_bytes`), so :meth:`~textcnn.runs.loaded.Run.load` uses it only where it pays (see there).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ PRECOMPUTE_CHOICES = ("auto", "on", "off")
 
 
 def fast_inference_model(model: nn.Module, vocab_size: int, device: torch.device, precompute: str) -> nn.Module | None:
-    """The precomputed TextCNN where ``precompute`` asks for it (see :meth:`~textcnn.inference.Run.load`), else None."""
+    """The precomputed TextCNN where ``precompute`` asks for it (see :meth:`~textcnn.runs.loaded.Run.load`), or None."""
     if precompute not in PRECOMPUTE_CHOICES:
         raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
     possible = can_precompute(model)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import os
 import re
 import tempfile
@@ -33,13 +34,15 @@ import torch
 
 from ..config import VECTOR_FORMATS, Word2VecOptions  # Word2VecOptions: re-exported, its home is the config
 from ..errors import UserError
-from ..files import atomic_write
-from ..progress import progress_bar
+from ..util.files import atomic_write
+from ..util.progress import progress_bar
 from .tokenizer import WORD_PATTERN, build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
     from tokenizers import Tokenizer
+
+logger = logging.getLogger(__name__)
 
 
 def word_cutter(*, lowercase: bool = True, strip_html: bool = True) -> Callable[[str], list[str]]:
@@ -73,7 +76,6 @@ def train_word2vec(
     *,
     num_sentences: int | None = None,
     progress: bool = True,
-    log=print,
 ) -> tuple[KeyedVectors, dict]:
     """Train word2vec on tokenized ``sentences`` and return its ``KeyedVectors`` and corpus statistics.
 
@@ -96,7 +98,7 @@ def train_word2vec(
         if num_words == 0:
             raise UserError("the corpus has no words to train word vectors on")
         threads = f"{workers} thread{'s' if workers > 1 else ''}"
-        log(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {threads}")
+        logger.info(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {threads}")
 
         class EpochBar(CallbackAny2Vec):
             def __init__(self) -> None:
@@ -138,7 +140,7 @@ def train_word2vec(
 
 
 def train_vectors_on_tokens(
-    ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions, *, log=print
+    ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions
 ) -> KeyedVectors:
     """word2vec on texts already encoded by ``tokenizer`` (``ids``: one id array per text), keyed by its tokens.
 
@@ -149,7 +151,7 @@ def train_vectors_on_tokens(
     from gensim.models import KeyedVectors
 
     sentences = (list(map(str, text.tolist())) for text in ids)
-    by_id, _ = train_word2vec(sentences, options, num_sentences=len(ids), progress=False, log=log)
+    by_id, _ = train_word2vec(sentences, options, num_sentences=len(ids), progress=False)
     vectors = KeyedVectors(options.dim)
     vectors.add_vectors([tokenizer.id_to_token(int(key)) for key in by_id.index_to_key], by_id.vectors)
     return vectors

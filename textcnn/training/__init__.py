@@ -1,6 +1,6 @@
 """Training: one trainer for every model, its contract, devices and precision, and signal handling."""
 
-from ..progress import progress_bar
+from ..util.progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable, dense_parameter_groups
 from .device import autocast, resolve_device, resolve_precision, seed_everything
 from .distributed import SINGLE, Distributed, ShardedBatches, init_distributed, shutdown

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..env import launched_by_torchrun
 from ..errors import UserError
+from ..util.env import launched_by_torchrun
 from .contract import Batch
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import logging
 import math
 import signal
 import time
@@ -22,7 +23,7 @@ from torch import nn
 
 from ..config import TrainConfig
 from ..errors import ConfigError, TrainingDiverged
-from ..progress import progress_bar
+from ..util.progress import progress_bar
 from .contract import Batch, EpochBatches, ParameterGroup, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
 from .distributed import SINGLE, Distributed
@@ -33,6 +34,8 @@ STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
 
 
 # ------------------------------------------------------------------------------------------ optimisation
+
+logger = logging.getLogger(__name__)
 
 
 def build_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
@@ -235,8 +238,8 @@ class Trainer:
         *,
         objective: Objective | None = None,
         progress: bool = True,
-        log: Callable[[str], None] = print,
         distributed: Distributed = SINGLE,
+        logger: logging.Logger | logging.LoggerAdapter | None = None,
     ) -> None:
         self.config = config
         self.distributed = distributed  # several processes: batches sharded, gradients averaged (see .distributed)
@@ -244,7 +247,7 @@ class Trainer:
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
         self.progress = progress
-        self.log = log
+        self.logger = logger or globals()["logger"]  # the bench names its models with an adapter
         if config.threads is not None:
             torch.set_num_threads(config.threads)
         torch.backends.mkldnn.deterministic = config.deterministic
@@ -290,7 +293,8 @@ class Trainer:
         epoch, start = 1, 0  # the next step to run: epoch (1-based), after `start` steps of it
         if resume is not None:
             epoch, start = self.load_state_dict(model, resume, result)
-            self.log(f"resuming at epoch {epoch} step {start} of {steps} ({len(result.history)} validations so far)")
+            done = len(result.history)
+            self.logger.info(f"resuming at epoch {epoch} step {start} of {steps} ({done} validations so far)")
         # Validate after these steps of each epoch (the last one always at the epoch's end).
         eval_steps = {max(1, round(steps * k / config.evals_per_epoch)) for k in range(1, config.evals_per_epoch + 1)}
         try:
@@ -329,7 +333,7 @@ class Trainer:
                 epoch, start = epoch + 1, 0
         except KeyboardInterrupt as error:
             result.interrupted, result.signal = True, signal_of(error)
-            self.log(
+            self.logger.info(
                 f"interrupted ({signal.Signals(result.signal).name}): keeping the best validation point so far "
                 f"(epoch {result.best_epoch:g})"
             )
@@ -436,7 +440,7 @@ class Trainer:
         """Log ``record``, add it to ``result``, and update the best point and early stopping."""
         result.history.append(record)
         improved = record.val_accuracy > result.best_val_accuracy
-        self.log(
+        self.logger.info(
             f"epoch {record.epoch:>5g}  train loss {record.train_loss:.4f}  acc {record.train_accuracy:.4f}  "
             f"val loss {record.val_loss:.4f}  val acc {record.val_accuracy:.4f}  {record.seconds:.1f}s"
             + ("  *" if improved else "")
@@ -446,7 +450,7 @@ class Trainer:
         patience = self.config.patience
         since_best = sum(1 for r in reversed(result.history) if r.epoch > result.best_epoch)
         if patience is not None and since_best >= patience:
-            self.log(f"early stop: no better validation accuracy in the last {since_best} validations")
+            self.logger.info(f"early stop: no better validation accuracy in the last {since_best} validations")
             result.stopped_early = True
         return improved
 
@@ -486,7 +490,7 @@ class Trainer:
             self._average.load_state_dict(state["weight_average"])
         states = state["rng"] if isinstance(state["rng"], list) else [state["rng"]]
         if len(states) != self.distributed.world_size:
-            self.log(
+            self.logger.info(
                 f"note: the checkpoint was written by {len(states)} process(es) and training resumes with "
                 f"{self.distributed.world_size}: it continues from the same point, but its random state "
                 "(dropout) is not the one an uninterrupted run would have"

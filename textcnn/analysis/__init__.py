@@ -1,0 +1,1 @@
+"""Reading a trained TextCNN: exact n-gram explanations, their views, and what each filter detects."""

@@ -1,0 +1,1 @@
+"""``textcnn bench``: models trained and timed side by side, with classical peers."""

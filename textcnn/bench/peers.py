@@ -1,0 +1,167 @@
+"""The classical peers a practitioner would otherwise choose, trained on the same splits as the networks.
+
+- ``tfidf``: TF-IDF over word 1-2 grams (words cut as the run's tokenizer cuts them) or character 1-3
+  grams, and logistic regression (scikit-learn), its regularisation C chosen on validation.
+- ``fasttext``: fastText supervised (the optional ``fasttext`` module, e.g. ``pip install -e ".[peers]"``),
+  word n-grams 1 or 2 chosen on validation.
+
+Both are timed as a user would meet them: wall time from raw training text to a trained model, every
+setting tried on validation included; then reviews per second from raw text to labels.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..config import DataConfig
+from ..runs.records import PeerResult
+from ..text.data import TextSplits
+
+PEERS = ("tfidf", "fasttext")
+
+
+def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
+    """TF-IDF over word 1-2 grams (the run's words) or character 1-3 grams (the run's cleaned text)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ..text.tokenizer import build_tokenizer
+    from ..text.vectors import word_cutter
+
+    if analyzer == "char":
+        normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
+        return TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
+        )
+
+    cut = word_cutter(lowercase=data.lowercase, strip_html=data.strip_html)  # once, not once per text
+
+    def word_ngrams(text: str) -> list[str]:
+        tokens = cut(text)
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)
+
+
+def logistic_regression(c: float, num_classes: int, multi_label: bool = False):
+    """liblinear for two classes (fast) or one-vs-rest label sets; lbfgs fits a multinomial model otherwise."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    solver = "liblinear" if num_classes == 2 or multi_label else "lbfgs"
+    model = LogisticRegression(C=c, max_iter=2000, solver=solver)
+    return OneVsRestClassifier(model) if multi_label else model  # one sigmoid per label, as the TextCNN
+
+
+def _rate(predict, texts: Sequence[str]) -> float:
+    predict(texts[:64])  # warm-up
+    start = time.perf_counter()
+    predict(texts)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def bench_tfidf(
+    splits: TextSplits, data: DataConfig, infer_texts: Sequence[str], cs: Sequence[float] = (1.0, 4.0, 16.0)
+) -> PeerResult:
+    """Word 1-2 gram TF-IDF + logistic regression, C chosen on validation; test scored once."""
+    start = time.perf_counter()
+    vectorizer = tfidf_vectorizer("word", data)
+    x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
+    x_val = vectorizer.transform(splits.validation.texts)
+    best, tried = None, []
+    for c in cs:
+        model = logistic_regression(c, len(splits.class_names)).fit(x_train, splits.train.labels)
+        accuracy = float(np.mean(model.predict(x_val) == splits.validation.labels))
+        tried.append({"C": c, "val_accuracy": round(accuracy, 4)})
+        if best is None or accuracy > best[0]:
+            best = (accuracy, c, model)
+    seconds = time.perf_counter() - start
+    val_accuracy, c, model = best
+    test_accuracy = float(np.mean(model.predict(vectorizer.transform(splits.test.texts)) == splits.test.labels))
+    return PeerResult(
+        name="tfidf",
+        description="TF-IDF word 1-2 grams + logistic regression (scikit-learn)",
+        chosen={"C": c, "features": x_train.shape[1]},
+        tried=tried,
+        val_accuracy=val_accuracy,
+        test_accuracy=test_accuracy,
+        train_seconds_total=seconds,
+        reviews_per_second=_rate(lambda texts: model.predict(vectorizer.transform(texts)), infer_texts),
+    )
+
+
+def fasttext_available() -> bool:
+    try:
+        import fasttext  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_fasttext(
+    splits: TextSplits,
+    data: DataConfig,
+    infer_texts: Sequence[str],
+    *,
+    threads: int | None = None,
+    settings: Sequence[tuple[int, int]] = ((1, 5), (2, 5), (2, 10)),
+    seed: int = 0,
+) -> PeerResult:
+    """fastText supervised on the run's words; (word n-grams, epochs) chosen on validation; test scored once.
+
+    fastText reads a file of ``__label__N word word ...`` lines: writing it is part of its training time.
+    The lines are shuffled (seeded): fastText reads the file in order with a decaying learning rate, and a
+    file sorted by label, as IMDB's train split is, trains a model that knows mostly the last label.
+    """
+    import fasttext
+
+    from ..text.vectors import words_of
+
+    threads = threads or len(os.sched_getaffinity(0))
+
+    def lines(texts: Sequence[str]) -> list[str]:
+        return [" ".join(words) for words in words_of(texts, lowercase=data.lowercase, strip_html=data.strip_html)]
+
+    def predict(model, texts: Sequence[str]) -> np.ndarray:
+        labels, _ = model.predict(lines(texts))
+        return np.array([int(label[0].removeprefix("__label__")) for label in labels])
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        train_file = Path(folder) / "train.txt"
+        words, labels = lines(splits.train.texts), splits.train.labels
+        order = np.random.default_rng(seed).permutation(len(words))
+        train_file.write_text("".join(f"__label__{labels[i]} {words[i]}\n" for i in order), encoding="utf-8")
+        best, tried = None, []
+        for n, epochs in settings:
+            try:
+                model = fasttext.train_supervised(
+                    str(train_file), epoch=epochs, wordNgrams=n, thread=threads, seed=seed, verbose=0
+                )
+            except RuntimeError as error:  # fastText stops with "Encountered NaN." when its loss diverges
+                tried.append({"word_ngrams": n, "epochs": epochs, "val_accuracy": None, "error": str(error)})
+                continue
+            accuracy = float(np.mean(predict(model, splits.validation.texts) == splits.validation.labels))
+            tried.append({"word_ngrams": n, "epochs": epochs, "val_accuracy": round(accuracy, 4)})
+            if best is None or accuracy > best[0]:
+                best = (accuracy, (n, epochs), model)
+    seconds = time.perf_counter() - start
+    if best is None:
+        raise RuntimeError(f"fastText failed with every setting tried: {tried}")
+    val_accuracy, (n, epochs), model = best
+    return PeerResult(
+        name="fasttext",
+        description=f"fastText supervised, {threads} threads",
+        chosen={"word_ngrams": n, "epochs": epochs},
+        tried=tried,
+        val_accuracy=val_accuracy,
+        test_accuracy=float(np.mean(predict(model, splits.test.texts) == splits.test.labels)),
+        train_seconds_total=seconds,
+        reviews_per_second=_rate(lambda texts: predict(model, texts), infer_texts),
+        note="fastText trains with Hogwild threads: its figures vary a little from run to run",
+    )

@@ -1,0 +1,1 @@
+"""The ``textcnn`` command line: ``main`` and one module per command."""

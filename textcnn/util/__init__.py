@@ -1,0 +1,1 @@
+"""Helpers every part uses: atomic files, progress bars, process settings, headless figures."""
