@@ -68,7 +68,7 @@ def load_texts(data: str | None, n: int) -> list[str]:
         rng = np.random.default_rng(0)
         return [" ".join(rng.choice(words, size=int(rng.integers(20, 300)))) for _ in range(n)]
     from textcnn.config import DataConfig
-    from textcnn.text.data import load_raw
+    from textcnn.text.reading import load_raw
 
     raw = load_raw(DataConfig(path=data))
     texts = raw["test" if "test" in raw else next(iter(raw))][DataConfig.text_column]

@@ -27,10 +27,10 @@ def best_rate(fn, n: int, repeats: int) -> float:
 
 
 def main() -> None:
-    from textcnn.bench.run import cpu_model_and_isa
+    from textcnn.bench.machine import cpu_model_and_isa
     from textcnn.config import DataConfig
     from textcnn.runs.loaded import Run
-    from textcnn.runs.training import eval_batches
+    from textcnn.text.batching import eval_batches
     from textcnn.text.data import load_eval_split
     from textcnn.text.tokenizer import encode
     from textcnn.training import predict_logits

@@ -36,7 +36,7 @@ def make_batches(n: int, batch_size: int, max_length: int, vocab: int, seed: int
 
 def real_batches(config_path: str, data_path: str, n: int):
     """The first ``n`` training batches of the run setup that ``textcnn train`` would build."""
-    from textcnn.runs.training import prepare_run
+    from textcnn.runs.setup import prepare_run
 
     config = load_config(config_path, [f"data.path={data_path}"])
     prepared = prepare_run(config)  # the vectors are not read: timing does not need them

@@ -56,7 +56,7 @@ def main() -> None:
     for run, (metrics, model) in zip(args.runs, runs):
         print(row(run, metrics, model))
     if args.plot:
-        from textcnn.util.figures import plot_accuracies
+        from textcnn.bench.figures import plot_accuracies
 
         plot_accuracies(
             args.labels or [run.name for run in args.runs],

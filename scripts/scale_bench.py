@@ -126,7 +126,7 @@ def measure(folder: Path, overrides: list[str]) -> dict:
     import torch
 
     from textcnn.config import load_config
-    from textcnn.runs.training import PreparedData, prepare_run
+    from textcnn.runs.setup import PreparedData, prepare_run
     from textcnn.text.data import load_splits
     from textcnn.text.tokenizer import encode, tokenizer_from_config
     from textcnn.training import Trainer, objective_for
@@ -206,10 +206,10 @@ def table(rows: list[dict]) -> str:
 
 
 def plot(rows: list[dict], slopes: dict, path: Path, title: str) -> None:
-    from textcnn.util.figures import _figure
+    from textcnn.util.figures import figure
 
     tokens = [r["tokens"] for r in rows]
-    fig = _figure(figsize=(9, 3.6))
+    fig = figure(figsize=(9, 3.6))
     ax_time, ax_mem = fig.subplots(1, 2)
     for key, label in (("tokenize_seconds", "tokenize"), ("epoch_seconds", "one epoch")):
         ax_time.plot(tokens, [r[key] for r in rows], "o-", label=f"{label} (slope {slopes[key]:.2f})")
@@ -243,7 +243,7 @@ def main() -> None:
         limit_kernel_cache()  # as the textcnn command does, before torch is imported
         print(json.dumps(measure(Path(args.child), args.set)))
         return
-    from textcnn.bench.run import cpu_model_and_isa, kernel_isa
+    from textcnn.bench.machine import cpu_model_and_isa, kernel_isa
 
     out = Path(args.out)
     sizes = [int(s) for s in args.sizes.split(",")]

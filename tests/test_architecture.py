@@ -1,4 +1,4 @@
-"""Import-time rules: no import cycles, nothing heavy or global at import."""
+"""The architecture's rules, checked: packages in layers, nothing heavy or global at import, light commands."""
 
 import ast
 import os
@@ -25,6 +25,74 @@ def imported_modules(path: Path) -> set[str]:
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
+
+
+# Each package may import only from packages of a lower layer (and from itself, and textcnn's __version__).
+LAYERS = {
+    "errors": 0,
+    "util": 1,
+    "config": 1,
+    "layers": 2,
+    "text": 2,
+    "models": 3,
+    "training": 4,
+    "image": 5,
+    "runs": 5,
+    "analysis": 6,
+    "bench": 7,
+    "serve": 7,
+    "cli": 8,
+    "api": 9,
+    "__init__": 10,
+    "__main__": 10,
+}
+
+
+def package_of(module: str) -> str:
+    """``textcnn.runs.setup`` -> ``runs``; ``textcnn.api`` -> ``api``; ``textcnn`` itself -> ``""``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_every_module_sits_in_a_layer_and_imports_only_below_it():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        mine = path.relative_to(PACKAGE).with_suffix("").parts[0]
+        assert mine in LAYERS, f"{path}: {mine} is in no layer of LAYERS"
+        for name in imported_modules(path):
+            theirs = package_of(name) if name.startswith("textcnn.") else None
+            if theirs in (None, mine) or name == "textcnn.__version__":
+                continue
+            if theirs not in LAYERS or LAYERS[theirs] >= LAYERS[mine]:
+                wrong.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert wrong == []
+
+
+def test_the_package_root_holds_only_its_entry_points():
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py", "api.py", "errors.py"]
+
+
+def test_help_imports_no_torch():
+    code = (
+        "import sys\nfrom textcnn.cli.main import main\n"
+        "for argv in (['--help'], ['train', '--help'], ['predict', '--help'], ['serve', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+
+
+def test_predict_loads_nothing_of_training_or_the_bench(tiny_run):
+    """A finished run predicts without the training orchestration (setup, training, summary) or the bench."""
+    code = (
+        "import sys\nfrom textcnn.cli.main import main\n"
+        f"main(['predict', {str(tiny_run)!r}, 'a superb film'])\n"
+        "heavy = ('textcnn.runs.training', 'textcnn.runs.setup', 'textcnn.runs.summary', 'textcnn.bench')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
 
 
 def test_config_does_not_import_the_models_or_torch():

@@ -4,10 +4,13 @@ import pytest
 from PIL import Image
 
 from tests.conftest import TINY_OVERRIDES
-from textcnn.bench.run import BenchOptions, PeakMemory, markdown_table, run_bench, time_to_accuracy
+from textcnn.bench.machine import PeakMemory
+from textcnn.bench.records import BenchReport, Spread
+from textcnn.bench.report import markdown_table, time_to_accuracy
+from textcnn.bench.run import BenchOptions, run_bench
 from textcnn.cli.main import main
 from textcnn.errors import RunFolderError
-from textcnn.runs.records import BenchReport, Spread, from_dict
+from textcnn.runs.records import from_dict
 
 
 def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
@@ -172,8 +175,8 @@ def test_time_to_accuracy_and_peak_memory():
 
 
 def test_figures_name_the_cpu_its_instruction_sets_and_the_precision(monkeypatch, tmp_path):
-    import textcnn.bench.run as bench
-    from textcnn.runs.records import MachineInfo
+    import textcnn.bench.machine as bench
+    from textcnn.bench.records import MachineInfo
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor : 0\nmodel name : Test CPU 9000\nflags : fpu avx2 fma avx512f amx_tile\n")

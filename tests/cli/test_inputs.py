@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from textcnn.cli.main import _check_text_inputs, _text_source, main
+from textcnn.cli.main import main
+from textcnn.cli.shared import check_text_inputs as _check_text_inputs
+from textcnn.cli.shared import text_source as _text_source
 from textcnn.config import DataConfig
 from textcnn.errors import UserError
 

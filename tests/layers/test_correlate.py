@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn import layers, reference
-from textcnn.layers import Conv, correlate
+from textcnn import layers
+from textcnn.layers import Conv, correlate, reference
 
 from .oracles import correlate_scipy, expected_pads
 

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from textcnn import reference
-from textcnn.layers import ChannelPool, GlobalPool, Pool, channel_pool, global_pool, pool
+from textcnn.layers import ChannelPool, GlobalPool, Pool, channel_pool, global_pool, pool, reference
 
 from .oracles import expected_pads, pool_scipy
 

@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from textcnn import prediction
 from textcnn.cli.main import main
+from textcnn.runs import predictions as prediction
 
 
 def predict_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:

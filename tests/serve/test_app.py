@@ -220,7 +220,7 @@ def test_an_unexpected_error_is_a_500_json_with_its_traceback_logged(run, caplog
         raise RuntimeError("the GPU\nfell over")
 
     broken.predict_proba = fail
-    with caplog.at_level(logging.ERROR, logger="textcnn.serve.app"), TestClient(create_app(broken)) as client:
+    with caplog.at_level(logging.ERROR, logger="textcnn.serve.middleware"), TestClient(create_app(broken)) as client:
         response = client.post("/predict", json={"texts": ["a film"]})
         assert client.get("/health").status_code == 200  # the server stays up
     assert response.status_code == 500 and response.headers["content-type"] == "application/json"

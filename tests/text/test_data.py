@@ -246,7 +246,7 @@ def test_a_file_in_another_encoding_needs_data_encoding(tmp_path, suffix):
 
 
 def test_decoding_errors_name_the_byte_across_chunks(tmp_path):
-    from textcnn.text.data import Reading, check_text_file
+    from textcnn.text.reading import Reading, check_text_file
 
     # "é" is two bytes in UTF-8: put one across the 1 MiB chunk boundary, then a Latin-1 byte after it.
     head = b"text,label\n" + b"x" * ((1 << 20) - 12) + "é".encode() + b",a\nbad \xe9,b\n"

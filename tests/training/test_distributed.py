@@ -20,13 +20,12 @@ import yaml
 from safetensors.torch import load_file
 
 from tests.conftest import write_dataset
+from tests.runs.test_resume import history_without_time, wait_for_validations
 from textcnn.config import load_config
 from textcnn.runs.folder import FollowerFolder, RunFolder
 from textcnn.runs.training import train_run
 from textcnn.text.batching import BucketedBatches
 from textcnn.training import Distributed, ShardedBatches, pending_signal, stop_on_signals
-
-from tests.runs.test_resume import history_without_time, wait_for_validations
 
 # ------------------------------------------------------------------------------------ sharding
 

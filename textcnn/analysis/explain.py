@@ -25,6 +25,7 @@ from ..runs.scoring import label_set
 from ..text.inputs import check_texts
 from ..text.tokenizer import UNK_ID
 from ..training import objective_for
+from .scores import centre, strongest_class
 
 EXACT_METHOD = "max-pool decomposition"
 OCCLUSION_METHOD = "occlusion"
@@ -56,14 +57,9 @@ def _named(values: Sequence[float], class_names: Sequence[str]) -> dict[str, flo
 
 
 def _towards(contributions: np.ndarray, class_names: Sequence[str]) -> tuple[str, float]:
-    """The class a set of per-class contributions pushes towards, and by how much.
-
-    Softmax cares only about differences between logits, so a contribution shared by every class
-    pushes towards none: the strength is the class's contribution minus the mean over classes.
-    """
-    centred = contributions - contributions.mean()
-    best = int(np.argmax(centred))
-    return class_names[best], float(centred[best])
+    """The class a set of per-class contributions pushes towards, and by how much (see :mod:`.scores`)."""
+    best, strength = strongest_class(contributions)
+    return class_names[int(best)], float(strength)
 
 
 def _head(text: TokenizedText, logits: np.ndarray, class_names: Sequence[str], multi_label: bool, threshold: float):
@@ -78,6 +74,93 @@ def _head(text: TokenizedText, logits: np.ndarray, class_names: Sequence[str], m
         }
     head["logits"] = _named(logits, class_names)
     return head
+
+
+@dataclass
+class _Peaks:
+    """One text through a TextCNN: its logits, each filter's pooled value and window, the classifier."""
+
+    logits: np.ndarray  # (C,): the model's own forward, the thing explained
+    values: np.ndarray  # (F,): h_f, each filter's max-pooled ReLU response
+    positions: np.ndarray  # (F,): where each filter peaked
+    firsts: np.ndarray  # (F,): the first token each filter read at its peak
+    lasts: np.ndarray  # (F,): the last (n-gram vectors reach further right)
+    weight: np.ndarray  # (C, F)
+    bias: np.ndarray  # (C,)
+
+    @property
+    def per_filter(self) -> np.ndarray:
+        """(C, F): W[c, f] * h_f, each filter's contribution to each class's logit."""
+        return self.weight * self.values[None, :]
+
+
+def _peaks(model: TextClassifier, text: TokenizedText) -> _Peaks:
+    encoder = model.encoder
+    device = next(model.parameters()).device
+    ids = torch.from_numpy(text.ids).unsqueeze(0).to(device)  # (1, L)
+    mask = torch.ones_like(ids, dtype=torch.bool)  # (1, L): one text, no padding
+    logits = model(ids, mask)[0].double().cpu().numpy()  # (C,)
+    values, positions = encoder.peaks(model.embedding(ids, mask), mask)  # (1, F) each
+    values, positions = values[0].double().cpu().numpy(), positions[0].cpu().numpy()
+    firsts, lasts = encoder.peak_spans(positions, len(text.ids), model.embedding.reach)
+    linear = model.classifier[-1]
+    weight, bias = linear.weight.double().cpu().numpy(), linear.bias.double().cpu().numpy()
+    return _Peaks(logits, values, positions, firsts, lasts, weight, bias)
+
+
+def _ngram_contributions(
+    text: TokenizedText, peaks: _Peaks, class_names: Sequence[str]
+) -> tuple[list[dict], np.ndarray]:
+    """The filters grouped by the n-gram each picked, strongest first, and each token's even share (L, C)."""
+    by_ngram: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for f in np.flatnonzero(peaks.values > 0):  # a filter that never fired (h_f = 0) contributes nothing
+        by_ngram[(int(peaks.firsts[f]), int(peaks.lasts[f]))].append(int(f))
+    per_filter = peaks.per_filter
+    ngrams, token_scores = [], np.zeros((len(text.ids), len(class_names)))
+    for (first, last), filters in by_ngram.items():
+        contribution = per_filter[:, filters].sum(axis=1)  # (C,)
+        token_scores[first : last + 1] += contribution / (last - first + 1)
+        start, end, raw = text.span(first, last)
+        towards, strength = _towards(contribution, class_names)
+        ngrams.append(
+            {
+                "text": raw,
+                "start": start,
+                "end": end,
+                "tokens": [first, last + 1],
+                "filters": filters,
+                "contributions": _named(contribution, class_names),
+                "towards": towards,
+                "strength": round(strength, 6),
+            }
+        )
+    ngrams.sort(key=lambda g: -abs(g["strength"]))
+    return ngrams, token_scores
+
+
+def _strongest_filters(encoder, text: TokenizedText, peaks: _Peaks, class_names: Sequence[str], top: int) -> list[dict]:
+    """The ``top`` filters that fired, by their pull towards the predicted class (centred, as in _towards)."""
+    per_filter = peaks.per_filter
+    pull = centre(per_filter, axis=0)[int(np.argmax(peaks.logits))]  # (F,)
+    strongest = [int(f) for f in np.argsort(-np.abs(pull)) if peaks.values[f] > 0][:top]
+    widths = [before + after + 1 for before, after in encoder.filter_windows()]
+    filters = []
+    for f in strongest:
+        start, end, raw = text.span(int(peaks.firsts[f]), int(peaks.lasts[f]))
+        filters.append(
+            {
+                "filter": f,
+                "width": widths[f],
+                "activation": round(float(peaks.values[f]), 6),
+                "position": int(peaks.positions[f]),
+                "ngram": raw,
+                "start": start,
+                "end": end,
+                "weights": _named(peaks.weight[:, f], class_names),
+                "contributions": _named(per_filter[:, f], class_names),
+            }
+        )
+    return filters
 
 
 @torch.no_grad()
@@ -98,75 +181,16 @@ def explain_cnn(
     towards the predicted class. For every class, ``bias + sum(ngram contributions) == logit``.
     """
     assert is_textcnn(model)
-    encoder = model.encoder
-    device = next(model.parameters()).device
-    ids = torch.from_numpy(text.ids).unsqueeze(0).to(device)  # (1, L)
-    mask = torch.ones_like(ids, dtype=torch.bool)  # (1, L): one text, no padding
-    logits = model(ids, mask)[0].double().cpu().numpy()  # (C,): the model's own forward, the thing explained
-    values, positions = encoder.peaks(model.embedding(ids, mask), mask)  # (1, F) each
-    values, positions = values[0].double().cpu().numpy(), positions[0].cpu().numpy()
-    linear = model.classifier[-1]
-    weight = linear.weight.double().cpu().numpy()  # (C, F)
-    bias = linear.bias.double().cpu().numpy()  # (C,)
-    per_filter = weight * values[None, :]  # (C, F): W[c, f] * h_f
-
-    length = len(text.ids)
-    # (F,) each: the tokens each filter read (n-gram vectors reach further right)
-    firsts, lasts = encoder.peak_spans(positions, length, model.embedding.reach)
-    by_ngram: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for f in np.flatnonzero(values > 0):  # a filter that never fired (h_f = 0) contributes nothing
-        by_ngram[(int(firsts[f]), int(lasts[f]))].append(int(f))
-
-    ngrams, token_scores = [], np.zeros((length, len(class_names)))
-    for (first, last), filters in by_ngram.items():
-        contribution = per_filter[:, filters].sum(axis=1)  # (C,)
-        token_scores[first : last + 1] += contribution / (last - first + 1)
-        start, end, raw = text.span(first, last)
-        towards, strength = _towards(contribution, class_names)
-        ngrams.append(
-            {
-                "text": raw,
-                "start": start,
-                "end": end,
-                "tokens": [first, last + 1],
-                "filters": filters,
-                "contributions": _named(contribution, class_names),
-                "towards": towards,
-                "strength": round(strength, 6),
-            }
-        )
-    ngrams.sort(key=lambda g: -abs(g["strength"]))
-
-    head = _head(text, logits, class_names, multi_label, threshold)
-    predicted = int(np.argmax(logits))
-    # A filter's pull towards the predicted class, against the mean of all classes (as in _towards).
-    pull = per_filter[predicted] - per_filter.mean(axis=0)  # (F,)
-    strongest = [int(f) for f in np.argsort(-np.abs(pull)) if values[f] > 0][:top_filters]
-    filters = []
-    widths = [before + after + 1 for before, after in encoder.filter_windows()]
-    for f in strongest:
-        start, end, raw = text.span(int(firsts[f]), int(lasts[f]))
-        filters.append(
-            {
-                "filter": f,
-                "width": widths[f],
-                "activation": round(float(values[f]), 6),
-                "position": int(positions[f]),
-                "ngram": raw,
-                "start": start,
-                "end": end,
-                "weights": _named(weight[:, f], class_names),
-                "contributions": _named(per_filter[:, f], class_names),
-            }
-        )
+    peaks = _peaks(model, text)
+    ngrams, token_scores = _ngram_contributions(text, peaks, class_names)
     return {
-        **head,
+        **_head(text, peaks.logits, class_names, multi_label, threshold),
         "method": EXACT_METHOD,
         "exact": True,
-        "bias": _named(bias, class_names),
+        "bias": _named(peaks.bias, class_names),
         "ngrams": ngrams,
         "tokens": _token_list(text, token_scores, class_names),
-        "filters": filters,
+        "filters": _strongest_filters(model.encoder, text, peaks, class_names, top_filters),
     }
 
 

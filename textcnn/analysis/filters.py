@@ -18,11 +18,12 @@ import torch
 
 from ..errors import UserError
 from ..models import Ensemble, is_textcnn
-from ..runs.training import eval_batches
+from ..text.batching import eval_batches
 from ..text.data import load_eval_split
 from ..text.tokenizer import encode
 from ..util.files import atomic_write, atomic_write_text
 from ..util.progress import progress_bar
+from .scores import strongest_class
 
 TOP_WINDOWS = 50  # the strongest windows per filter that its n-grams and consistency are read from
 
@@ -78,13 +79,12 @@ class FilterReport:
 
     def figure(self, columns: int = 4):
         """One small bar chart per filter: its strongest n-grams, coloured by the class it pushes towards."""
-        from matplotlib.figure import Figure
-
+        from ..util.figures import figure as new_figure
         from .views import CLASS_COLOURS
 
         shown = self.filters[: 2 * columns]
         rows = max(1, -(-len(shown) // columns))
-        figure = Figure(figsize=(4.2 * columns, 2.6 * rows), layout="constrained")
+        figure = new_figure(figsize=(4.2 * columns, 2.6 * rows), layout="constrained")
         classes = list(shown[0].weights) if shown else []
         for i, s in enumerate(shown):
             axes = figure.add_subplot(rows, columns, i + 1)
@@ -98,6 +98,48 @@ class FilterReport:
             axes.tick_params(axis="x", labelsize=7)
         figure.suptitle(f"What the strongest filters pick (activation), {self.num_texts:,} texts of {self.split}")
         return figure
+
+
+def _pooled(run, ids, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every filter max-pooled over every text: (N, F) values and (N, F) positions they came from."""
+    model, encoder = run.model, run.model.encoder
+    values = np.zeros((len(ids), encoder.out_dim), dtype=np.float32)
+    positions = np.zeros((len(ids), encoder.out_dim), dtype=np.int64)
+    bar = progress_bar(enabled=progress, total=len(ids), desc="filters", unit="text")
+    for batch in eval_batches(ids, None, run.config.train):
+        batch = batch.to(run.device)
+        peak, where = encoder.peaks(model.embedding(batch.ids, batch.mask), batch.mask)  # (B, F) each
+        values[batch.index], positions[batch.index] = peak.float().cpu().numpy(), where.cpu().numpy()
+        bar.update(len(batch.index))
+    bar.close()
+    return values, positions
+
+
+def _windows(run, ids, spans: tuple[np.ndarray, np.ndarray], values: np.ndarray, f: int, show: int):
+    """Filter ``f``'s top windows read as n-grams: the ``show`` strongest, the most common word, its share."""
+    firsts, lasts = spans
+    strongest = np.argsort(-values[:, f])[:TOP_WINDOWS]
+    grams: dict[str, tuple[float, int]] = {}
+    words: Counter[str] = Counter()
+    for n in strongest:
+        tokens = [run.tokenizer.id_to_token(int(i)) for i in ids[n][firsts[n, f] : lasts[n, f] + 1]]
+        gram = " ".join(tokens)
+        best, count = grams.get(gram, (0.0, 0))
+        grams[gram] = (max(best, float(values[n, f])), count + 1)
+        words.update(set(tokens))
+    common_word, common_count = words.most_common(1)[0] if words else ("", 0)
+    ranked = sorted(grams.items(), key=lambda item: -item[1][0])[:show]
+    ngrams = [(g, round(a, 3), n) for g, (a, n) in ranked]
+    return ngrams, common_word, round(common_count / max(len(strongest), 1), 4)
+
+
+def _texts(run, data: str | None, split: str | None, max_texts: int, seed: int):
+    """The data config, the split's name and its texts: a seeded sample of ``max_texts`` of them at most."""
+    data_config = run.config.data if data is None else dataclasses.replace(run.config.data, path=data)
+    split, texts = load_eval_split(data_config, split, run.class_names)
+    if len(texts) > max_texts:  # a random sample: split files are often sorted by label
+        texts = texts.subset(np.sort(np.random.default_rng(seed).choice(len(texts), max_texts, replace=False)))
+    return data_config, split, texts
 
 
 @torch.no_grad()
@@ -117,44 +159,21 @@ def filter_report(
     if not is_textcnn(model):
         kind = f"an ensemble of {len(model.members)} models" if isinstance(model, Ensemble) else "not a TextCNN run"
         raise UserError(f"{run.path} is {kind}: only a single TextCNN has filters to read")
-    data_config = run.config.data if data is None else dataclasses.replace(run.config.data, path=data)
-    split, texts = load_eval_split(data_config, split, run.class_names)
-    if len(texts) > max_texts:  # a random sample: split files are often sorted by label
-        texts = texts.subset(np.sort(np.random.default_rng(seed).choice(len(texts), max_texts, replace=False)))
+    data_config, split, texts = _texts(run, data, split, max_texts, seed)
     ids = encode(run.tokenizer, texts.texts)
     encoder = model.encoder
-    values = np.zeros((len(ids), encoder.out_dim), dtype=np.float32)  # (N, F) pooled value per text and filter
-    positions = np.zeros((len(ids), encoder.out_dim), dtype=np.int64)  # (N, F) where it came from
-    batches = eval_batches(ids, None, run.config.train)
-    bar = progress_bar(enabled=progress, total=len(ids), desc="filters", unit="text")
-    for batch in batches:
-        batch = batch.to(run.device)
-        peak, where = encoder.peaks(model.embedding(batch.ids, batch.mask), batch.mask)  # (B, F) each
-        values[batch.index], positions[batch.index] = peak.float().cpu().numpy(), where.cpu().numpy()
-        bar.update(len(batch.index))
-    bar.close()
+    values, positions = _pooled(run, ids, progress)
 
     weight = model.classifier[-1].weight.double().cpu().numpy()  # (C, F)
-    centred = weight - weight.mean(axis=0, keepdims=True)  # (C, F): softmax sees only differences
-    towards = centred.argmax(axis=0)  # (F,)
-    impact = centred.max(axis=0) * values.mean(axis=0)  # (F,)
+    towards, push = strongest_class(weight, axis=0)  # (F,) each: softmax sees only differences
+    impact = push * values.mean(axis=0)  # (F,)
     # (N, F) each: the tokens each filter read
-    firsts, lasts = encoder.peak_spans(positions, ids.lengths[:, None], model.embedding.reach)
+    spans = encoder.peak_spans(positions, ids.lengths[:, None], model.embedding.reach)
     widths = [before + after + 1 for before, after in encoder.filter_windows()]
     report = FilterReport(str(run.path), data_config.path, split, len(ids))
     for f in np.argsort(-impact)[:top]:
         f = int(f)
-        strongest = np.argsort(-values[:, f])[:TOP_WINDOWS]
-        grams: dict[str, tuple[float, int]] = {}
-        words: Counter[str] = Counter()
-        for n in strongest:
-            tokens = [run.tokenizer.id_to_token(int(i)) for i in ids[n][firsts[n, f] : lasts[n, f] + 1]]
-            gram = " ".join(tokens)
-            best, count = grams.get(gram, (0.0, 0))
-            grams[gram] = (max(best, float(values[n, f])), count + 1)
-            words.update(set(tokens))
-        common_word, common_count = words.most_common(1)[0] if words else ("", 0)
-        ranked = sorted(grams.items(), key=lambda item: -item[1][0])[:show]
+        ngrams, common_word, consistency = _windows(run, ids, spans, values, f, show)
         report.filters.append(
             FilterSummary(
                 filter=f,
@@ -163,8 +182,8 @@ def filter_report(
                 towards=run.class_names[int(towards[f])],
                 impact=round(float(impact[f]), 4),
                 fires=round(float((values[:, f] > 0).mean()), 4),
-                ngrams=[(g, round(a, 3), n) for g, (a, n) in ranked],
-                consistency=round(common_count / max(len(strongest), 1), 4),
+                ngrams=ngrams,
+                consistency=consistency,
                 common_word=common_word,
             )
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..util.files import atomic_write
+from .scores import strongest_class
 
 # One colour per class, in class order (matplotlib's tab10 without its grey): red first, so a binary
 # sentiment run shows its negative class red and its positive class blue.
@@ -21,13 +22,11 @@ def _classes(explanation: dict) -> list[str]:
 
 
 def token_pushes(explanation: dict) -> list[tuple[int, float]]:
-    """Per token: the class its score pushes towards (an index) and by how much (centred, as in explain)."""
+    """Per token: the class its score pushes towards (an index) and by how much (centred: see :mod:`.scores`)."""
     out = []
     for token in explanation["tokens"]:
-        scores = np.array(list(token["scores"].values()))
-        centred = scores - scores.mean()
-        best = int(np.argmax(centred))
-        out.append((best, float(centred[best])))
+        best, strength = strongest_class(np.array(list(token["scores"].values())))
+        out.append((int(best), float(strength)))
     return out
 
 
@@ -135,11 +134,11 @@ def as_html(explanations: Sequence[dict], *, title: str = "textcnn explain", top
 
 def save_png(explanation: dict, path: str | Path, *, top: int = 15) -> None:
     """A bar chart of the strongest n-grams, each coloured by the class it pushes towards."""
-    from matplotlib.figure import Figure
+    from ..util.figures import figure as new_figure
 
     classes = _classes(explanation)
     grams = explanation["ngrams"][:top][::-1]  # strongest at the top
-    figure = Figure(figsize=(8, 0.35 * max(len(grams), 4) + 1.2), layout="constrained")
+    figure = new_figure(figsize=(8, 0.35 * max(len(grams), 4) + 1.2), layout="constrained")
     axes = figure.add_subplot()
     colours = [CLASS_COLOURS[classes.index(g["towards"]) % 9] for g in grams]
     labels = [g["text"] if len(g["text"]) <= 40 else g["text"][:39] + "…" for g in grams]

@@ -11,6 +11,7 @@ setting tried on validation included; then reviews per second from raw text to l
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -19,11 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DataConfig
-from ..runs.records import PeerResult
+from ..config import BenchOptions, DataConfig
 from ..text.data import TextSplits
+from .records import PeerResult
 
 PEERS = ("tfidf", "fasttext")
+
+logger = logging.getLogger(__name__)
 
 
 def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
@@ -134,9 +137,7 @@ def bench_fasttext(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         train_file = Path(folder) / "train.txt"
-        words, labels = lines(splits.train.texts), splits.train.labels
-        order = np.random.default_rng(seed).permutation(len(words))
-        train_file.write_text("".join(f"__label__{labels[i]} {words[i]}\n" for i in order), encoding="utf-8")
+        _write_fasttext_file(train_file, lines(splits.train.texts), splits.train.labels, seed)
         best, tried = None, []
         for n, epochs in settings:
             try:
@@ -165,3 +166,47 @@ def bench_fasttext(
         reviews_per_second=_rate(lambda texts: predict(model, texts), infer_texts),
         note="fastText trains with Hogwild threads: its figures vary a little from run to run",
     )
+
+
+def _write_fasttext_file(path: Path, lines: list[str], labels: np.ndarray, seed: int) -> None:
+    """fastText's training file: ``__label__N word word ...`` lines, shuffled with ``seed`` (see bench_fasttext)."""
+    order = np.random.default_rng(seed).permutation(len(lines))
+    path.write_text("".join(f"__label__{labels[i]} {lines[i]}\n" for i in order), encoding="utf-8")
+
+
+def run_peers(
+    options: BenchOptions, splits: TextSplits, data_config: DataConfig
+) -> tuple[dict[str, PeerResult], dict[str, str]]:
+    """Train and time each peer ``options.peers`` names on the bench's splits: the results, and why any was skipped.
+
+    A peer that fails is skipped with the reason, so that it does not cost the networks' run.
+    """
+    import torch
+
+    from .machine import PeakMemory  # here, not at the top: the scripts import the peers without torch
+
+    peers, skipped = {}, {}
+    texts = splits.test.texts[: options.infer_texts]
+    for name in options.peers:
+        if name == "fasttext" and not fasttext_available():
+            skipped[name] = "the fasttext module is not installed (pip install -e '.[peers]')"
+            logger.info(f"bench: skipping fasttext: {skipped[name]}")
+            continue
+        logger.info(f"bench: training peer {name}")
+        try:
+            with PeakMemory() as memory:
+                if name == "tfidf":
+                    result = bench_tfidf(splits, data_config, texts)
+                else:
+                    result = bench_fasttext(splits, data_config, texts, threads=torch.get_num_threads())
+        except (RuntimeError, ValueError, MemoryError) as error:  # a peer's failure must not cost the networks' run
+            skipped[name] = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            logger.info(f"bench: peer {name} {skipped[name]}")
+            continue
+        result.peak_rss_mib = memory.peak_bytes / 2**20
+        peers[name] = result
+        logger.info(
+            f"[{name}] val acc {result.val_accuracy:.4f}, test acc {result.test_accuracy:.4f}, "
+            f"{result.train_seconds_total:.1f} s to train, {result.reviews_per_second:,.0f} reviews/s"
+        )
+    return peers, skipped

@@ -1,25 +1,82 @@
 """Command-line options generated from dataclass fields, so each default and its help live in one place.
 
-A field declared with :func:`option` carries its help text (and choices); :func:`add_options` turns
-every such field of a dataclass into ``--field-name`` with the field's type and default, and
-:func:`options_from` builds the dataclass back from the parsed arguments. Values are validated by
-the dataclass itself, so a bad value is the same one-line error from the CLI and from Python.
+A field declared with :func:`option` carries its help text and how it is typed on the command line;
+:func:`add_options` turns every such field of a dataclass into ``--field-name`` (or a positional argument)
+with the field's type and default, and :func:`options_from` builds the dataclass back from the parsed
+arguments. Values are validated by the dataclass itself, so a bad value is the same one-line error from the
+CLI and from Python; :func:`positive_int` and :func:`port` check values while parsing, as argparse types.
+This module is the one place that calls ``add_argument``.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
+import types
 import typing
 from typing import Any
 
+REQUIRED: Any = dataclasses.MISSING  # an option without a default: required (a positional one: one value)
 
-def option(default: Any, help: str, *, choices: tuple[str, ...] | None = None, metavar: str | None = None) -> Any:
-    """A dataclass field with a default and the help text its command-line option shows."""
-    metadata = {"help": help, "choices": choices, "metavar": metavar}
+
+def option(
+    default: Any = REQUIRED,
+    help: str = "",
+    *,
+    flag: str | None = None,
+    positional: bool = False,
+    nargs: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    metavar: str | None = None,
+    type: typing.Callable[[str], Any] | None = None,
+    action: str | None = None,
+) -> Any:
+    """A dataclass field with a default and the help text its command-line option shows.
+
+    ``flag`` names the option when it is not ``--field-name`` (``--set`` for ``overrides``); ``positional``
+    makes it an argument (a list field takes any number); ``type`` parses and checks one value (default: the
+    field's type); ``action`` is argparse's: ``append``, or ``store_true`` / ``store_false`` for a bool (else
+    a bool is ``--name`` / ``--no-name``). The default is added to the help of a flag that takes a value,
+    unless it is None or the help already says ``default:``.
+    """
+    metadata = {
+        "help": help,
+        "flag": flag,
+        "positional": positional,
+        "nargs": nargs,
+        "choices": choices,
+        "metavar": metavar,
+        "type": type,
+        "action": action,
+    }
     if isinstance(default, (list, dict, set)):
-        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
+        return dataclasses.field(default_factory=lambda: copy.copy(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def set_option(applies_to: str = "the config") -> Any:
+    """``--set KEY=VALUE`` (repeatable) into a field ``overrides``: config overrides by dotted key, as YAML."""
+    return option([], _set_help(applies_to), flag="--set", action="append", metavar="KEY=VALUE")
+
+
+def progress_option(still: str = "") -> Any:
+    """``--no-progress`` into a field ``progress``. Bars also stay off by themselves when stderr is not a terminal."""
+    return option(True, f"no progress bars{still}", flag="--no-progress", action="store_false")
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def port(text: str) -> int:  # argparse names it in "invalid port value: 'x'"
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {value}")
+    return value
 
 
 def _default(f: dataclasses.Field) -> Any:
@@ -27,34 +84,68 @@ def _default(f: dataclasses.Field) -> Any:
 
 
 def add_options(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[str, ...] = ()) -> None:
-    """Add ``--name`` for every :func:`option` field of dataclass ``cls`` (except ``skip``)."""
+    """Add an argument for every :func:`option` field of dataclass ``cls`` (except ``skip``), in field order."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         if f.name in skip or "help" not in f.metadata:
             continue
-        flag, default, hint = "--" + f.name.replace("_", "-"), _default(f), hints[f.name]
-        text = f.metadata["help"]
-        if hint is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=text)
-            continue
-        kwargs: dict[str, Any] = {"default": default, "help": f"{text} (default: {_shown(default)})"}
-        args = typing.get_args(hint)
-        if typing.get_origin(hint) in (tuple, list):
-            kwargs.update(nargs="*", type=args[0])
-        else:
-            base = next((a for a in args if a is not type(None)), hint) if args else hint
-            kwargs["type"] = base
-        if f.metadata.get("choices"):
-            kwargs["choices"] = f.metadata["choices"]
-        if f.metadata.get("metavar"):
-            kwargs["metavar"] = f.metadata["metavar"]
-        parser.add_argument(flag, **kwargs)
+        names, kwargs = _argument(f, hints[f.name])
+        _add_argument(parser, names, kwargs)
+
+
+def _argument(f: dataclasses.Field, hint: Any) -> tuple[list[str], dict[str, Any]]:
+    """The names and the ``add_argument`` keywords of option field ``f`` of type ``hint``."""
+    meta, default = f.metadata, _default(f)
+    kwargs: dict[str, Any] = {"help": meta["help"]}
+    if meta["positional"]:
+        names = [f.name]
+    else:
+        names = [meta["flag"] or "--" + f.name.replace("_", "-")]
+        kwargs.update(dest=f.name, required=default is REQUIRED)
+    if default is not REQUIRED:
+        kwargs["default"] = default
+    if hint is bool:
+        kwargs["action"] = meta["action"] or argparse.BooleanOptionalAction
+        return names, kwargs
+    base, many = _base_type(hint)
+    kwargs["type"] = meta["type"] or base
+    if meta["action"]:
+        kwargs["action"] = meta["action"]
+    elif meta["nargs"] or many:
+        kwargs["nargs"] = meta["nargs"] or "*"
+    for key in ("choices", "metavar"):
+        if meta[key]:
+            kwargs[key] = meta[key]
+    shown = not meta["positional"] and meta["action"] != "append" and "default:" not in meta["help"]
+    if shown and default not in (REQUIRED, None):
+        kwargs["help"] += f" (default: {_shown(default)})"
+    return names, kwargs
+
+
+def _base_type(hint: Any) -> tuple[Any, bool]:
+    """The type of one value of ``hint`` (``X | None`` is ``X``), and whether the field holds several."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) in (tuple, list):
+        return typing.get_args(hint)[0], True
+    return hint, False
 
 
 def _shown(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return " ".join(str(v) for v in value) or "none"
-    return "none" if value is None else str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 10_000:
+        return f"{value:,}"
+    return str(value)
+
+
+def _add_argument(parser: argparse.ArgumentParser, names: list[str], kwargs: dict[str, Any]) -> None:
+    parser.add_argument(*names, **kwargs)
+
+
+def add_version_option(parser: argparse.ArgumentParser, version: str) -> None:
+    """``--version``: print ``version`` and exit."""
+    _add_argument(parser, ["--version"], {"action": "version", "version": version})
 
 
 def options_from(cls: type, args: argparse.Namespace, **values: Any) -> Any:
@@ -62,22 +153,18 @@ def options_from(cls: type, args: argparse.Namespace, **values: Any) -> Any:
     for f in dataclasses.fields(cls):
         if "help" in f.metadata and f.name not in values and hasattr(args, f.name):
             value = getattr(args, f.name)
-            values[f.name] = tuple(value) if isinstance(_default(f), tuple) else value
+            values[f.name] = tuple(value) if isinstance(_default(f), tuple) and value is not None else value
     return cls(**values)
 
 
-def add_set_option(parser: argparse.ArgumentParser, applies_to: str = "the config") -> None:
-    """``--set KEY=VALUE`` (repeatable): a config override by dotted key, parsed as YAML."""
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help=f"override a value of {applies_to} by its dotted key, e.g. --set data.path=../shared/data/imdb "
-        "--set train.epochs=3 (repeatable; values are parsed as YAML)",
+def _set_help(applies_to: str) -> str:
+    return (
+        f"override a value of {applies_to} by its dotted key, e.g. --set data.path=../shared/data/imdb "
+        "--set train.epochs=3 (repeatable; values are parsed as YAML)"
     )
 
 
-def add_progress_option(parser: argparse.ArgumentParser, still: str = "") -> None:
-    """``--no-progress``. Bars also stay off by themselves when stderr is not a terminal."""
-    parser.add_argument("--no-progress", action="store_true", help=f"no progress bars{still}")
+def add_set_option(parser: argparse.ArgumentParser, applies_to: str = "the config") -> None:
+    """``--set KEY=VALUE`` (repeatable) into ``args.set``, for the scripts; a command declares :func:`set_option`."""
+    kwargs = {"action": "append", "default": [], "metavar": "KEY=VALUE", "help": _set_help(applies_to)}
+    _add_argument(parser, ["--set"], kwargs)

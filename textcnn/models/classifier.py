@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..training.contract import ParameterGroup
 from .contract import Encoder, TextModel
 from .embedding import WordEmbedding
+from .parameters import ParameterGroup
 
 
 class TextClassifier(TextModel):

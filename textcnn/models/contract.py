@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
-from ..training.contract import ParameterGroup
+from .parameters import ParameterGroup
 
 
 @runtime_checkable

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from ..config import EMBEDDING_MODES, ModelConfig
-from ..training.contract import ParameterGroup
 from .ngrams import NgramEmbedding
+from .parameters import ParameterGroup
 
 
 class WordEmbedding(nn.Module):

@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..training.contract import ParameterGroup
 from .contract import TextModel
+from .parameters import ParameterGroup
 
 
 class Ensemble(TextModel):

@@ -19,6 +19,7 @@ from ..config import DataConfig, RunConfig, load_config
 from ..errors import ConfigError, RunFolderError
 from ..models import TextModel, get_model
 from ..models.precomputed import PRECOMPUTE_CHOICES, fast_inference_model
+from ..text.batching import eval_batches
 from ..text.data import load_eval_split
 from ..text.inputs import check_texts
 from ..text.tokenizer import encode, load_tokenizer
@@ -26,7 +27,6 @@ from ..training import objective_for, predict_logits, resolve_device, resolve_pr
 from .folder import FAILED, FINISHED, RunFolder, weight_mismatches
 from .records import RunMetrics
 from .scoring import label_set, multi_label_scores, single_label_scores
-from .training import eval_batches
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
 
@@ -64,48 +64,23 @@ class Run:
         A run that never finished (interrupted, or killed while training) loads with a warning.
         ``precompute``: for a TextCNN, look its first convolution up in per-word tables instead of
         computing it (:class:`~textcnn.models.precomputed.PrecomputedTextCNN`, equal to float rounding).
-        ``auto`` does so on a CPU when the tables fit in ``PRECOMPUTE_MAX_BYTES``: in the README's benches
-        it was 2.2x faster than the fp32 convolution and 1.7x faster than the bf16 one; a GPU computes the
-        convolution faster than it gathers. ``on`` / ``off`` force it. The tables are built on the first
+        ``auto`` does so on a CPU when the tables fit in ``PRECOMPUTE_MAX_BYTES``, where the lookup is
+        faster than the convolution (the benchmarks page has the figures); a GPU computes the convolution
+        faster than it gathers. ``on`` / ``off`` force it. The tables are built on the first
         prediction, so ``explain`` and ``filters``, which need the model itself, never pay for them.
         """
         if precompute not in PRECOMPUTE_CHOICES:
             raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
         folder = RunFolder.open(run_dir)
         path = folder.path
-        manifest = folder.manifest()
-        missing = [name for name in RUN_FILES if not (path / name).is_file()]
-        if manifest.status == FAILED and missing:
-            raise RunFolderError(f"{path} is a failed run with no weights to load: {manifest.error}")
-        if missing:
-            raise RunFolderError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
-        if manifest.status == FAILED:
-            logger.warning(f"{path} is a failed run ({manifest.error}); these are the weights of its last good point")
-        elif manifest.status != FINISHED:
-            logger.warning(
-                f"{path} is an unfinished run (status: {manifest.status}); 'textcnn train --resume {path}' finishes it"
-            )
+        _check_complete(folder)
         try:
             config = load_config(path / "config.yaml")
         except ConfigError as error:
             raise RunFolderError(f"{path / 'config.yaml'}: {error}") from None
         tokenizer = load_tokenizer(path / "tokenizer.json")
-        weights = folder.verified_weights()
-        try:
-            with safe_open(str(weights), "pt") as f:
-                state = {key: f.get_tensor(key) for key in f.keys()}
-                metadata = f.metadata() or {}
-                class_names = json.loads(metadata["class_names"])
-                multi_label = metadata.get("task") == "multi-label"
-                threshold = float(metadata.get("threshold", 0.5))
-        except (SafetensorError, OSError, KeyError, ValueError) as error:
-            raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
-        broken = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
-        if broken is not None:
-            raise RunFolderError(
-                f"{weights}: {broken} holds NaN or infinite values (training diverged); train again with a lower "
-                "train.lr"
-            )
+        state, metadata = _read_weights(folder)
+        class_names = json.loads(metadata["class_names"])
         model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
         problems = weight_mismatches(state, model.state_dict())
         if problems:
@@ -114,6 +89,7 @@ class Run:
         device_ = resolve_device(device)
         model.to(device_).eval()
         metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
+        multi_label, threshold = metadata.get("task") == "multi-label", float(metadata.get("threshold", 0.5))
         return cls(path, config, tokenizer, model, class_names, device_, metrics, multi_label, threshold, precompute)
 
     def fast_model(self) -> nn.Module | None:
@@ -190,3 +166,38 @@ class Run:
         if self.multi_label:
             return {**head, **multi_label_scores(probs, data.labels, self.threshold, self.class_names)}
         return {**head, **single_label_scores(probs, data.labels, self.class_names)}
+
+
+def _check_complete(folder: RunFolder) -> None:
+    """A one-line error for a folder missing a file a run needs; a warning for one that never finished."""
+    path, manifest = folder.path, folder.manifest()
+    missing = [name for name in RUN_FILES if not (path / name).is_file()]
+    if manifest.status == FAILED and missing:
+        raise RunFolderError(f"{path} is a failed run with no weights to load: {manifest.error}")
+    if missing:
+        raise RunFolderError(f"{path} is not a complete run folder: missing {', '.join(missing)}")
+    if manifest.status == FAILED:
+        logger.warning(f"{path} is a failed run ({manifest.error}); these are the weights of its last good point")
+    elif manifest.status != FINISHED:
+        logger.warning(
+            f"{path} is an unfinished run (status: {manifest.status}); 'textcnn train --resume {path}' finishes it"
+        )
+
+
+def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The verified weights and their metadata (class names, task, threshold); all finite, or an error."""
+    weights = folder.verified_weights()
+    try:
+        with safe_open(str(weights), "pt") as f:
+            state = {key: f.get_tensor(key) for key in f.keys()}
+            metadata = f.metadata() or {}
+        json.loads(metadata["class_names"])
+        float(metadata.get("threshold", 0.5))
+    except (SafetensorError, OSError, KeyError, ValueError) as error:
+        raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
+    broken = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if broken is not None:
+        raise RunFolderError(
+            f"{weights}: {broken} holds NaN or infinite values (training diverged); train again with a lower train.lr"
+        )
+    return state, metadata

@@ -15,7 +15,7 @@ from typing import IO
 import numpy as np
 
 from ..errors import UserError
-from ..text.data import FILE_BUILDERS, Reading, check_text_file, read_local, text_decoder
+from ..text.reading import FILE_BUILDERS, Reading, check_text_file, read_local, text_decoder
 from .scoring import label_set
 
 OUTPUT_FORMATS = (".jsonl", ".csv")

@@ -36,6 +36,15 @@ def multi_label_scores(probs: np.ndarray, labels: np.ndarray, threshold: float, 
     }
 
 
+def accuracy(logits, labels: np.ndarray) -> float:
+    """Share of texts whose highest of ``logits (N, C)`` (a torch tensor or an array) is their label ``(N,)``.
+
+    The single-label test accuracy of a run and of the bench, computed in one place so that they agree.
+    """
+    predicted = logits.argmax(dim=1).numpy() if hasattr(logits, "numpy") else np.asarray(logits).argmax(axis=1)
+    return float((predicted == labels).mean())
+
+
 def single_label_scores(probs: np.ndarray, labels: np.ndarray, names: list[str]) -> dict:
     """Accuracy, per-class P / R / F1, macro-F1 and the confusion matrix (rows true, columns predicted)."""
     from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..config import TrainConfig
 from .token_store import TokenStore
 from .tokenizer import PAD_ID
 
 
 @dataclass
-class Batch:
+class TokenBatch:
     ids: torch.Tensor  # (B, L) int64, PAD_ID after each text's end
     mask: torch.Tensor  # (B, L) bool, True at real tokens
     labels: torch.Tensor | None  # (B,) int64
@@ -24,10 +25,10 @@ class Batch:
         """What a text model takes: ``model(*batch.inputs)``."""
         return self.ids, self.mask
 
-    def to(self, device: torch.device) -> Batch:
+    def to(self, device: torch.device) -> TokenBatch:
         non_blocking = device.type == "cuda"
         labels = None if self.labels is None else self.labels.to(device, non_blocking=non_blocking)
-        return Batch(
+        return TokenBatch(
             self.ids.to(device, non_blocking=non_blocking),
             self.mask.to(device, non_blocking=non_blocking),
             labels,
@@ -37,7 +38,7 @@ class Batch:
 
 def collate(
     sequences: Sequence[np.ndarray], labels: np.ndarray | None, index: np.ndarray, pad_multiple: int = 1
-) -> Batch:
+) -> TokenBatch:
     """Pad ``sequences`` to the longest one in the batch, rounded up to a multiple of ``pad_multiple``.
 
     Rounding keeps the number of distinct batch shapes small: oneDNN (torch's CPU kernels) builds and
@@ -49,7 +50,7 @@ def collate(
     for row, seq in enumerate(sequences):
         ids[row, : len(seq)] = seq
     mask = np.arange(ids.shape[1])[None, :] < lengths[:, None]  # (B, L)
-    return Batch(
+    return TokenBatch(
         torch.from_numpy(ids),
         torch.from_numpy(mask),
         None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64)),
@@ -146,7 +147,7 @@ class BucketedBatches:
             self._starts = (self.epoch, (rng.random(len(self.lengths)) * room).astype(np.int64))
         return self._starts[1]
 
-    def batch(self, index: np.ndarray) -> Batch:
+    def batch(self, index: np.ndarray) -> TokenBatch:
         """The texts at ``index``, padded into one batch (cut to this epoch's windows under ``crop``)."""
         labels = None if self.labels is None else self.labels[index]
         texts = [self.sequences[i] for i in index]
@@ -155,6 +156,32 @@ class BucketedBatches:
             texts = [text[starts[i] : starts[i] + self.crop] for i, text in zip(index, texts)]
         return collate(texts, labels, index, self.pad_multiple)
 
-    def __iter__(self) -> Iterator[Batch]:
+    def __iter__(self) -> Iterator[TokenBatch]:
         for index in self.order():
             yield self.batch(index)
+
+
+def train_batches(ids: Sequence[np.ndarray], labels: np.ndarray, train: TrainConfig, seed: int) -> BucketedBatches:
+    """Shuffled, length-bucketed training batches as the train config says."""
+    return BucketedBatches(
+        ids,
+        labels,
+        train.batch_size,
+        shuffle=True,
+        chunk=train.bucket_chunk,
+        seed=seed,
+        pad_multiple=train.pad_multiple,
+        crop=train.crop_length,
+    )
+
+
+def eval_batches(ids: Sequence[np.ndarray], labels: np.ndarray | None, train: TrainConfig) -> BucketedBatches:
+    """Length-sorted evaluation / prediction batches, capped in texts and in padded tokens."""
+    return BucketedBatches(
+        ids,
+        labels,
+        train.eval_batch_size,
+        shuffle=False,
+        pad_multiple=train.pad_multiple,
+        max_tokens=train.eval_max_tokens,
+    )

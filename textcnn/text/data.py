@@ -7,38 +7,21 @@
 - a single ``.csv``, ``.tsv``, ``.jsonl`` / ``.json`` or ``.parquet`` file: its rows are the ``train``
   split, and ``data.test_size`` holds a test split out of it.
 
-Local CSV files are read as the strings they hold (``NA``, ``None``, ``01`` and ``1.0`` stay as written),
-in ``data.encoding``, split by ``data.delimiter`` or else by the delimiter their first lines show; an
-empty file, a binary one or one that does not decode is a one-line error saying where.
-
 Labels are checked before any training: blank labels, classes too small to split, datasets too
 small for the splits asked for, and a label column that holds texts are each a one-line error.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ..config import DataConfig
 from ..errors import UserError
-
-# Single files by suffix: the datasets builder that reads them, and its options.
-FILE_BUILDERS: dict[str, tuple[str, dict]] = {
-    ".csv": ("csv", {}),
-    ".tsv": ("csv", {"delimiter": "\t"}),
-    ".jsonl": ("json", {}),
-    ".json": ("json", {}),
-    ".parquet": ("parquet", {}),
-}
-DELIMITERS = (",", ";", "\t", "|")  # tried in this order when data.delimiter is null
-SNIFF_CHARS = 64 * 1024  # characters of a CSV file's start that its delimiter is found from
+from .holdout import hold_out, k_fold
+from .reading import DELIMITERS, load_raw
 
 
 @dataclass
@@ -77,219 +60,6 @@ class TextSplits:
     held_out: dict[str, dict] = field(default_factory=dict)  # {"test": {"from": "train", "rows": [...]}, ...}
     multi_label: bool = False  # each text has a set of labels (labels are (N, C) 0/1)
     dropped_unlabeled: dict[str, int] = field(default_factory=dict)  # rows left out per split (drop_unlabeled)
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How local files are read, and the names errors give the file and the settings (config keys or options)."""
-
-    encoding: str = "utf-8"
-    delimiter: str | None = None  # None: a tab for .tsv, else found from the file's first lines
-    file_key: str = "data.path"
-    encoding_key: str = "data.encoding"
-    delimiter_key: str = "data.delimiter"
-
-    @classmethod
-    def of(cls, config: DataConfig) -> Reading:
-        return cls(config.encoding, config.delimiter)
-
-
-def text_decoder(reading: Reading) -> codecs.IncrementalDecoder:
-    """A strict incremental decoder for ``reading.encoding``; a name Python does not know is a one-line error."""
-    try:
-        info = codecs.lookup(reading.encoding)
-    except LookupError:
-        info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):  # e.g. base64: bytes to bytes
-        raise UserError(
-            f"{reading.encoding_key}: {reading.encoding!r} is not a text encoding Python knows "
-            "(e.g. utf-8, latin-1, cp1252, utf-16)"
-        )
-    return info.incrementaldecoder(errors="strict")
-
-
-def check_text_file(path: Path, reading: Reading, *, table: bool = True) -> int:
-    """Read ``path`` once through, so that a file that is not text fails here with what is wrong and where,
-    not inside a parser: NUL bytes (a binary file), a byte that is not ``reading.encoding``, or, for a
-    ``table`` (which needs a header), nothing but blanks. Returns its number of lines, for a progress bar."""
-    decoder = text_decoder(reading)
-    nul_bytes = b"\0".decode(reading.encoding, "ignore") == "\0"  # ASCII-like: a NUL byte is a NUL character
-    offset = lines = 0
-    blank, last = True, "\n"
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(1 << 20)
-            if nul_bytes and b"\0" in chunk:
-                offset += chunk.index(b"\0")
-                raise UserError(
-                    f"{reading.file_key}: {path} is not a text file (it holds NUL bytes, from byte {offset})"
-                )
-            text = _decoded(decoder, chunk, offset, lines, path, reading)
-            if "\0" in text:
-                raise UserError(f"{reading.file_key}: {path} is not a text file (it holds NUL characters)")
-            lines += text.count("\n")
-            blank, last = blank and not text.strip(), text[-1:] or last
-            offset += len(chunk)
-            if not chunk:
-                break
-    if table and blank:
-        raise UserError(f"{reading.file_key}: {path} is empty" + (" (blank lines only)" if offset else ""))
-    return lines + (last != "\n")
-
-
-def _decoded(decoder, chunk: bytes, offset: int, lines: int, path: Path, reading: Reading) -> str:
-    """``chunk`` decoded (the last, empty chunk ends the file); a byte that does not decode is an error naming it."""
-    pending = len(decoder.getstate()[0])  # bytes of a character the last chunk ended inside
-    try:
-        return decoder.decode(chunk, final=not chunk)
-    except UnicodeDecodeError as error:
-        before = error.object[: error.start].decode(reading.encoding, "replace")
-        raise UserError(
-            f"{reading.file_key}: {path} is not {reading.encoding} text: byte {offset - pending + error.start} "
-            f"(0x{error.object[error.start]:02x}, line {lines + before.count(chr(10)) + 1}) does not decode; "
-            f"if the file is text in another encoding, set {reading.encoding_key} (e.g. latin-1 or cp1252)"
-        ) from None
-
-
-def check_parquet_file(path: Path, reading: Reading) -> None:
-    """An empty file, or one that does not start as Parquet files do, is a one-line error."""
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if not magic:
-        raise UserError(f"{reading.file_key}: {path} is empty")
-    if magic != b"PAR1":
-        raise UserError(f"{reading.file_key}: {path} is not a Parquet file (it does not start with PAR1)")
-
-
-def first_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
-    """The whole non-blank rows, split by ``delimiter``, among the first ``SNIFF_CHARS`` characters of a file."""
-    with open(path, encoding=encoding, newline="") as f:
-        sample = f.read(SNIFF_CHARS)
-        cut = bool(f.read(1))
-    rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
-    return rows[:-1] if cut else rows  # a cut sample ends inside a row
-
-
-def sniff_delimiter(path: Path, encoding: str) -> str | None:
-    """The first of ``DELIMITERS`` that splits each of the file's first rows into the same number of fields,
-    two or more (a header that splits unlike the rows rules a delimiter out); None when none does."""
-    for delimiter in DELIMITERS:
-        widths = {len(row) for row in first_rows(path, encoding, delimiter)}
-        if len(widths) == 1 and widths.pop() >= 2:
-            return delimiter
-    return None
-
-
-def file_options(path: Path, reading: Reading) -> tuple[str, dict]:
-    """The ``datasets`` builder for a local file and its options, after checking that the file reads.
-
-    CSV cells come as the strings in the file, with no missing-value markers (``NA``, ``None``) and no
-    numbers (``01`` is not ``1``, ``1.0`` is not ``1``): an empty cell is the only blank one.
-    """
-    builder, defaults = FILE_BUILDERS[path.suffix.lower()]
-    if builder == "parquet":
-        check_parquet_file(path, reading)
-        return builder, {}
-    check_text_file(path, reading)
-    if builder == "json":
-        return builder, {"encoding": reading.encoding}
-    import datasets
-    import pandas as pd
-
-    delimiter = reading.delimiter or defaults.get("delimiter") or sniff_delimiter(path, reading.encoding) or ","
-    _check_first_row(path, delimiter, reading)
-    try:
-        columns = pd.read_csv(path, sep=delimiter, encoding=reading.encoding, nrows=0).columns
-    except Exception as error:  # pandas' parser errors
-        raise UserError(f"{reading.file_key}: cannot read the header of {path}: {_first_line(error)}") from None
-    # Every column a string (pandas dtype object): nothing is parsed as a number, a date or a missing value.
-    features = datasets.Features({str(c): datasets.Value("string") for c in columns})
-    return builder, {"delimiter": delimiter, "encoding": reading.encoding, "na_filter": False, "features": features}
-
-
-def _check_first_row(path: Path, delimiter: str, reading: Reading) -> None:
-    """A first row with more fields than the header is an error: pandas would silently take the extra
-    leading fields for an index and shift every column (an unquoted delimiter in a text, or the wrong one)."""
-    header, first = (first_rows(path, reading.encoding, delimiter) + [[], []])[:2]
-    if first and len(first) > len(header):
-        raise UserError(
-            f"{reading.file_key}: the first row of {path} has {len(first)} fields where its header has {len(header)} "
-            f"(split by {delimiter!r}); quote the texts that hold {delimiter!r}, or set {reading.delimiter_key}"
-        )
-
-
-def read_local(files: dict[str, list[Path]], reading: Reading):
-    """Local files as a ``DatasetDict`` of the splits named by ``files``' keys, each read with :func:`file_options`.
-
-    The options (delimiter, encoding, columns) are part of the ``datasets`` cache's key: a changed one reads anew.
-    """
-    import datasets
-
-    splits = {}
-    for split, paths in files.items():
-        builder, options = file_options(paths[0], reading)
-        odd = next((p for p in paths[1:] if file_options(p, reading) != (builder, options)), None)
-        if odd is not None:
-            raise UserError(f"{reading.file_key}: {odd} is not laid out as {paths[0]} (columns or delimiter)")
-        try:
-            data_files = {split: [str(p) for p in paths]}
-            splits[split] = datasets.load_dataset(builder, data_files=data_files, split=split, **options)
-        except Exception as error:  # datasets' parsers raise many types
-            message = f"{reading.file_key}: cannot read {paths[0]}: {_first_line(error)}"
-            if "delimiter" in options and "Expected" in message:  # pandas: "Expected 3 fields in line 6, saw 4"
-                message += f" (split by {options['delimiter']!r}; set {reading.delimiter_key} to its delimiter)"
-            raise UserError(message) from None
-    return datasets.DatasetDict(splits)
-
-
-def _first_line(error: BaseException) -> str:
-    """The first line of the message of the error at the root of ``error`` (datasets wraps its parsers' errors)."""
-    while error.__cause__ is not None:
-        error = error.__cause__
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
-def _load_folder(path: Path, config: DataConfig):
-    """A folder of split files: CSV and JSON ones read as a single file is, other layouts (Parquet shards,
-    archives) by ``datasets.load_dataset`` as they stand."""
-    import datasets
-
-    data_files = datasets.load_dataset_builder(str(path), config.name).config.data_files or {}
-    files = {str(split): [Path(f) for f in names] for split, names in data_files.items()}
-    text_suffixes = [s for s, (builder, _) in FILE_BUILDERS.items() if builder != "parquet"]
-    if files and all(f.suffix.lower() in text_suffixes for paths in files.values() for f in paths):
-        return read_local(files, Reading.of(config))
-    return datasets.load_dataset(str(path), config.name)
-
-
-def load_raw(config: DataConfig):
-    """The dataset's splits (a ``DatasetDict``), with errors a user can act on. Local paths are read offline."""
-    import datasets  # slow import: only when data is needed
-
-    datasets.disable_progress_bars()  # its per-split bars are noise beside the trainer's
-    path = Path(config.path).expanduser()
-    suffix = path.suffix.lower()
-    try:
-        if path.is_file():
-            if suffix not in FILE_BUILDERS:
-                raise UserError(
-                    f"data.path: {path} is a {suffix or 'suffix-less'} file; textcnn reads "
-                    f"{', '.join(FILE_BUILDERS)} files, folders of them, and hub datasets"
-                )
-            return read_local({"train": [path]}, Reading.of(config))
-        if suffix in FILE_BUILDERS and not path.exists():
-            raise UserError(f"data.path: file not found: {path}")
-        if path.is_dir():
-            return _load_folder(path, config)
-        return datasets.load_dataset(config.path, config.name)
-    except UserError:
-        raise
-    except Exception as error:  # datasets raises many types (FileNotFoundError, ConnectionError, ...)
-        hint = "" if path.exists() else " (no such local file or folder; as a hub name it needs the network)"
-        raise UserError(f"cannot load dataset {config.path!r}{hint}: {_first_line(error)}") from None
 
 
 def class_names_of(split, label_column: str) -> list[str] | None:
@@ -332,7 +102,7 @@ def is_multi_label(split, config: DataConfig) -> bool:
     return config.label_separator is not None or type(feature).__name__ in ("List", "LargeList", "Sequence")
 
 
-def label_set(value, separator: str | None) -> list[str] | None:
+def cell_labels(value, separator: str | None) -> list[str] | None:
     """A multi-label cell as label names; None when blank (null or empty text). An empty list is no labels."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -356,7 +126,7 @@ def _labeled(split, config: DataConfig, class_names: list[str], split_name: str)
     raw = split[config.label_column]
     if is_multi_label(split, config):
         index = {name: i for i, name in enumerate(class_names)}
-        sets = [label_set(v, config.label_separator) for v in raw]
+        sets = [cell_labels(v, config.label_separator) for v in raw]
         unknown = next((n for labels in sets if labels for n in labels if n not in index), None)
         if unknown is not None:
             raise UserError(f"split {split_name!r}: label {unknown!r} is not one of the labels {class_names}")
@@ -397,7 +167,7 @@ def _class_names(split, config: DataConfig, split_name: str) -> list[str]:
     names = class_names_of(split, config.label_column)
     if names is None and is_multi_label(split, config):
         _check_columns(split, config, split_name)
-        sets = [label_set(v, config.label_separator) for v in split[config.label_column]]
+        sets = [cell_labels(v, config.label_separator) for v in split[config.label_column]]
         names = sorted({n for labels in sets if labels for n in labels})
     elif names is None:
         _check_columns(split, config, split_name)
@@ -414,75 +184,6 @@ def _class_names(split, config: DataConfig, split_name: str) -> list[str]:
     return names
 
 
-# --------------------------------------------------------------------------------------------- splitting
-
-
-def _rarest_class(data: LabeledTexts, class_names: list[str]) -> tuple[str, int]:
-    """The class with the fewest examples in ``data`` (single-label), and how many it has."""
-    counts = np.bincount(data.labels, minlength=len(class_names))
-    rarest = int(np.argmin(counts))
-    return class_names[rarest], int(counts[rarest])
-
-
-def hold_out(
-    data: LabeledTexts, fraction: float, seed: int, *, key: str, what: str, class_names: list[str]
-) -> tuple[LabeledTexts, LabeledTexts]:
-    """A stratified, seeded ``fraction`` of ``data`` held out: (kept, held out), each in row order.
-
-    Checked first, with one-line errors naming ``key``: every class needs two examples, and each side
-    needs at least one row per class. Label sets are split at random (a row has several labels).
-    """
-    from sklearn.model_selection import train_test_split
-
-    multi_label = data.labels.ndim == 2
-    if not multi_label:
-        name, count = _rarest_class(data, class_names)
-        if count < 2:
-            raise UserError(
-                f"class {name!r} has {count} example(s) where {what} needs at least 2 per class (stratified); "
-                "add examples of it, or remove the class"
-            )
-    held = math.ceil(fraction * len(data))
-    kept = len(data) - held
-    need = 1 if multi_label else len(class_names)
-    if min(held, kept) < need:
-        raise UserError(
-            f"{key}: {fraction:g} of {len(data)} rows holds out {held} and keeps {kept}, but {what} needs at least "
-            f"{need} on each side"
-            + ("" if multi_label else " (one per class)")
-            + "; the dataset is too small for this split"
-        )
-    keep, out = train_test_split(
-        np.arange(len(data)), test_size=held, random_state=seed, stratify=None if multi_label else data.labels
-    )
-    return data.subset(np.sort(keep)), data.subset(np.sort(out))
-
-
-def k_fold(
-    data: LabeledTexts, folds: int, fold: int, seed: int, *, class_names: list[str]
-) -> tuple[LabeledTexts, LabeledTexts]:
-    """Fold ``fold`` of ``folds`` stratified, seeded folds held out: (the other folds, this fold), in row order.
-
-    Label sets get plain shuffled folds.
-    """
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if data.labels.ndim == 2:
-        splits = KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(data)))
-    else:
-        name, count = _rarest_class(data, class_names)
-        if count < folds:
-            raise UserError(
-                f"class {name!r} has {count} example(s), fewer than the {folds} folds; every fold needs one of each "
-                "class (use fewer folds, or remove the class)"
-            )
-        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
-            np.zeros(len(data)), data.labels
-        )
-    keep, out = list(splits)[fold]
-    return data.subset(np.sort(keep)), data.subset(np.sort(out))
-
-
 def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     """Train / validation / test texts and labels as the config says.
 
@@ -496,24 +197,51 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
     if config.split_seed is not None:
         seed = config.split_seed
     raw = load_raw(config)
-    names = list(raw.keys())
-
-    def need(split: str, key: str):
-        if split not in raw:
-            raise UserError(f"{key}: the dataset has no split {split!r} (splits: {', '.join(names)})")
-        return raw[split]
-
-    train_raw = need(config.train_split, "data.train_split")
+    train_raw = _need(raw, config.train_split, "data.train_split")
     class_names = _class_names(train_raw, config, config.train_split)
-    train = _labeled(train_raw, config, class_names, config.train_split)
-    held_out: dict[str, dict] = {}
-    dropped = {config.train_split: train.dropped}
+    parts = _Parts(_labeled(train_raw, config, class_names, config.train_split), class_names, seed)
+    parts.dropped[config.train_split] = parts.train.dropped
+    test_split = _take_test(parts, raw, config)
+    source = _take_validation(parts, raw, config, test_split)
+    _subsample(parts, config, test_split)
+    multi_label = is_multi_label(train_raw, config)
+    if multi_label:
+        source = source.replace("stratified", "random")
+    dropped = {name: n for name, n in parts.dropped.items() if n}
+    return TextSplits(
+        parts.train, parts.validation, parts.test, class_names, source, test_split, parts.held_out, multi_label, dropped
+    )
 
+
+@dataclass
+class _Parts:
+    """The splits as :func:`load_splits` cuts them, step by step."""
+
+    train: LabeledTexts
+    class_names: list[str]
+    seed: int
+    validation: LabeledTexts | None = None
+    test: LabeledTexts | None = None
+    held_out: dict[str, dict] = field(default_factory=dict)  # rows held out of a split, for splits.json
+    dropped: dict[str, int] = field(default_factory=dict)  # rows left out per split (data.drop_unlabeled)
+
+
+def _need(raw, split: str, key: str):
+    if split not in raw:
+        raise UserError(f"{key}: the dataset has no split {split!r} (splits: {', '.join(raw.keys())})")
+    return raw[split]
+
+
+def _take_test(parts: _Parts, raw, config: DataConfig) -> str:
+    """Set ``parts.test`` (a fold of train, a named split, or a fraction of train); returns its description."""
+    names = list(raw.keys())
     if config.folds is not None:  # cross-validation: one stratified fold of train is the test split
-        train, test = k_fold(train, config.folds, config.fold, seed, class_names=class_names)
-        test_split = f"fold {config.fold + 1} of {config.folds} of {config.train_split!r}"
-        held_out["test"] = {"from": config.train_split, "rows": test.rows.tolist()}
-    elif config.test_split is not None or config.test_size is None:
+        parts.train, parts.test = k_fold(
+            parts.train, config.folds, config.fold, parts.seed, class_names=parts.class_names
+        )
+        parts.held_out["test"] = {"from": config.train_split, "rows": parts.test.rows.tolist()}
+        return f"fold {config.fold + 1} of {config.folds} of {config.train_split!r}"
+    if config.test_split is not None or config.test_size is None:
         test_split = config.test_split or next((n for n in ("test", "validation") if n in raw), None)
         if test_split is None:
             raise UserError(
@@ -522,44 +250,48 @@ def load_splits(config: DataConfig, seed: int = 0) -> TextSplits:
             )
         if test_split == config.train_split:
             raise UserError("data.test_split must differ from data.train_split")
-        test = _labeled(need(test_split, "data.test_split"), config, class_names, test_split)
-        dropped[test_split] = test.dropped
-    else:
-        train, test = hold_out(
-            train, config.test_size, seed, key="data.test_size", what="a held-out test split", class_names=class_names
-        )
-        test_split = f"{config.test_size:.0%} of {config.train_split!r}"
-        held_out["test"] = {"from": config.train_split, "rows": test.rows.tolist()}
+        parts.test = _labeled(_need(raw, test_split, "data.test_split"), config, parts.class_names, test_split)
+        parts.dropped[test_split] = parts.test.dropped
+        return test_split
+    parts.test = _hold_out_of_train(parts, config, "test", config.test_size, "a held-out test split")
+    return f"{config.test_size:.0%} of {config.train_split!r}"
 
+
+def _take_validation(parts: _Parts, raw, config: DataConfig, test_split: str) -> str:
+    """Set ``parts.validation`` (a named split, or a fraction of train); returns its description."""
     if config.validation_split is not None:
         if config.validation_split == test_split:
             raise UserError(f"data.validation_split: {test_split!r} is the test split; models are never selected on it")
-        validation = _labeled(
-            need(config.validation_split, "data.validation_split"), config, class_names, config.validation_split
-        )
-        dropped[config.validation_split] = validation.dropped
-        source = f"split {config.validation_split!r}"
-    else:
-        train, validation = hold_out(
-            train, config.val_size, seed, key="data.val_size", what="a validation split", class_names=class_names
-        )
-        source = f"{config.val_size:.0%} of {config.train_split!r} held out (stratified, seed {seed})"
-        held_out["validation"] = {"from": config.train_split, "rows": validation.rows.tolist()}
+        split = _need(raw, config.validation_split, "data.validation_split")
+        parts.validation = _labeled(split, config, parts.class_names, config.validation_split)
+        parts.dropped[config.validation_split] = parts.validation.dropped
+        return f"split {config.validation_split!r}"
+    parts.validation = _hold_out_of_train(parts, config, "validation", config.val_size, "a validation split")
+    return f"{config.val_size:.0%} of {config.train_split!r} held out (stratified, seed {parts.seed})"
 
-    rng = np.random.default_rng(seed)
+
+def _hold_out_of_train(parts: _Parts, config: DataConfig, name: str, fraction: float, what: str) -> LabeledTexts:
+    """A stratified ``fraction`` of ``parts.train`` held out as split ``name``, its rows recorded for splits.json."""
+    key = "data.test_size" if name == "test" else "data.val_size"
+    parts.train, held = hold_out(parts.train, fraction, parts.seed, key=key, what=what, class_names=parts.class_names)
+    parts.held_out[name] = {"from": config.train_split, "rows": held.rows.tolist()}
+    return held
+
+
+def _subsample(parts: _Parts, config: DataConfig, test_split: str) -> None:
+    """``data.max_train_samples`` and ``data.max_eval_samples``: seeded subsets, drawn in this order."""
+    rng = np.random.default_rng(parts.seed)
     if config.max_train_samples is not None:
-        train = train.subset(np.sort(rng.permutation(len(train))[: config.max_train_samples]))
-    if config.max_eval_samples is not None:
-        validation = validation.subset(np.sort(rng.permutation(len(validation))[: config.max_eval_samples]))
-        sampled = test.subset(np.sort(rng.permutation(len(test))[: config.max_eval_samples]))
-        if len(sampled) < len(test):  # recorded, so that 'textcnn evaluate' scores the rows the run's test score used
-            held_out["test"] = {"from": held_out.get("test", {}).get("from", test_split), "rows": sampled.rows.tolist()}
-        test = sampled
-    multi_label = is_multi_label(train_raw, config)
-    if multi_label:
-        source = source.replace("stratified", "random")
-    dropped = {name: n for name, n in dropped.items() if n}
-    return TextSplits(train, validation, test, class_names, source, test_split, held_out, multi_label, dropped)
+        parts.train = parts.train.subset(np.sort(rng.permutation(len(parts.train))[: config.max_train_samples]))
+    if config.max_eval_samples is None:
+        return
+    validation, test = parts.validation, parts.test
+    parts.validation = validation.subset(np.sort(rng.permutation(len(validation))[: config.max_eval_samples]))
+    sampled = test.subset(np.sort(rng.permutation(len(test))[: config.max_eval_samples]))
+    if len(sampled) < len(test):  # recorded, so that 'textcnn evaluate' scores the rows the run's test score used
+        source = parts.held_out.get("test", {}).get("from", test_split)
+        parts.held_out["test"] = {"from": source, "rows": sampled.rows.tolist()}
+    parts.test = sampled
 
 
 def load_eval_split(config: DataConfig, split: str | None, class_names: list[str]) -> tuple[str, LabeledTexts]:

@@ -70,6 +70,33 @@ def words_of(texts: Iterable[str], *, lowercase: bool = True, strip_html: bool =
 # --------------------------------------------------------------------------------------------- training
 
 
+def _write_corpus(
+    sentences: Iterable[list[str]], corpus: Path, *, progress: bool, total: int | None
+) -> tuple[int, int]:
+    """One line of space-separated words per non-empty sentence; returns (texts, words) written."""
+    num_texts = num_words = 0
+    with open(corpus, "w", encoding="utf-8") as f:
+        for words in progress_bar(sentences, enabled=progress, total=total, desc="tokenize", unit="text"):
+            if words:
+                f.write(" ".join(words) + "\n")
+                num_texts += 1
+                num_words += len(words)
+    if num_words == 0:
+        raise UserError("the corpus has no words to train word vectors on")
+    return num_texts, num_words
+
+
+def _EachEpoch(on_epoch_end):  # noqa: N802 - builds a class: gensim's callback base is imported lazily
+    """A gensim callback calling ``on_epoch_end()`` after each epoch (for the progress bar)."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class EachEpoch(CallbackAny2Vec):
+        def on_epoch_end(self, model) -> None:
+            on_epoch_end()
+
+    return EachEpoch()
+
+
 def train_word2vec(
     sentences: Iterable[list[str]],
     options: Word2VecOptions,
@@ -83,30 +110,13 @@ def train_word2vec(
     worker thread at once, without the Python iterator that caps the other mode at about one core.
     """
     from gensim.models import Word2Vec
-    from gensim.models.callbacks import CallbackAny2Vec
 
     workers = options.workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="textcnn-w2v-") as tmp:
         corpus = Path(tmp) / "corpus.txt"
-        num_texts = num_words = 0
-        with open(corpus, "w", encoding="utf-8") as f:
-            for words in progress_bar(sentences, enabled=progress, total=num_sentences, desc="tokenize", unit="text"):
-                if words:
-                    f.write(" ".join(words) + "\n")
-                    num_texts += 1
-                    num_words += len(words)
-        if num_words == 0:
-            raise UserError("the corpus has no words to train word vectors on")
+        num_texts, num_words = _write_corpus(sentences, corpus, progress=progress, total=num_sentences)
         threads = f"{workers} thread{'s' if workers > 1 else ''}"
         logger.info(f"corpus: {num_texts:,} texts, {num_words:,} words; training word2vec on {threads}")
-
-        class EpochBar(CallbackAny2Vec):
-            def __init__(self) -> None:
-                self.bar = progress_bar(enabled=progress, total=options.epochs, desc="word2vec", unit="epoch")
-
-            def on_epoch_end(self, model) -> None:
-                self.bar.update(1)
-
         started = time.perf_counter()
         model = Word2Vec(
             vector_size=options.dim,
@@ -121,14 +131,12 @@ def train_word2vec(
         model.build_vocab(corpus_file=str(corpus))
         if len(model.wv) == 0:
             raise UserError(f"no word occurs {options.min_count} times (min_count); lower --min-count")
-        bar = EpochBar()
+        bar = progress_bar(enabled=progress, total=options.epochs, desc="word2vec", unit="epoch")
+        callback = _EachEpoch(bar.update)
         model.train(
-            corpus_file=str(corpus),
-            total_words=model.corpus_total_words,
-            epochs=options.epochs,
-            callbacks=[bar],
+            corpus_file=str(corpus), total_words=model.corpus_total_words, epochs=options.epochs, callbacks=[callback]
         )
-        bar.bar.close()
+        bar.close()
     stats = {
         "texts": num_texts,
         "words": num_words,
@@ -139,9 +147,7 @@ def train_word2vec(
     return model.wv, stats
 
 
-def train_vectors_on_tokens(
-    ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions
-) -> KeyedVectors:
+def train_vectors_on_tokens(ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions) -> KeyedVectors:
     """word2vec on texts already encoded by ``tokenizer`` (``ids``: one id array per text), keyed by its tokens.
 
     What ``model.vectors_from_train`` runs on the training split: the words are the vocabulary's own

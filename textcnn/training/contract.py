@@ -8,21 +8,12 @@ is anything with ``inputs`` (the model's positional arguments), ``labels``, ``in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
-from torch import nn
 
-
-@dataclass
-class ParameterGroup:
-    """Parameters the optimiser treats alike. ``sparse``: their gradients are sparse (SparseAdam updates them)."""
-
-    name: str
-    params: list[nn.Parameter] = field(default_factory=list)
-    sparse: bool = False
+from ..models.parameters import ParameterGroup
 
 
 @runtime_checkable
@@ -56,8 +47,3 @@ class EpochBatches(Protocol):
     def __iter__(self) -> Iterator[Batch]: ...
 
     def set_epoch(self, epoch: int) -> None: ...
-
-
-def dense_parameter_groups(module: nn.Module) -> list[ParameterGroup]:
-    """One dense group with every trainable parameter: the default for models without sparse parts."""
-    return [ParameterGroup("all", [p for p in module.parameters() if p.requires_grad])]

@@ -22,158 +22,17 @@ import torch
 from torch import nn
 
 from ..config import TrainConfig
-from ..errors import ConfigError, TrainingDiverged
+from ..errors import TrainingDiverged
 from ..util.progress import progress_bar
-from .contract import Batch, EpochBatches, ParameterGroup, Trainable
+from .contract import Batch, EpochBatches, Trainable
 from .device import autocast, resolve_device, resolve_precision, rng_state, set_rng_state
 from .distributed import SINGLE, Distributed
+from .evaluation import forward_all
 from .objectives import Objective, SingleLabel
+from .optim import WeightAverage, build_optimizers, clip_gradients, lr_factor
 from .signals import Interrupted, pending_signal, signal_of
 
 STATE_FORMAT = 1  # bumped whenever the layout of Trainer.state_dict() changes
-
-
-# ------------------------------------------------------------------------------------------ optimisation
-
-logger = logging.getLogger(__name__)
-
-
-def build_optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
-    return torch.optim.Adadelta(params, lr=config.lr, weight_decay=config.weight_decay)
-
-
-def build_optimizers(groups: list[ParameterGroup], config: TrainConfig) -> list[torch.optim.Optimizer]:
-    """The configured optimiser for the dense groups, plus SparseAdam for the sparse ones.
-
-    A sparse embedding gets gradients only for the rows a batch uses, and SparseAdam updates only
-    those rows, so the step's cost follows the batch rather than the vocabulary size. SparseAdam
-    has no weight decay.
-    """
-    dense = [p for g in groups if not g.sparse for p in g.params]
-    sparse = [p for g in groups if g.sparse for p in g.params]
-    optimizers = [build_optimizer(dense, config)] if dense else []
-    if sparse:
-        if config.optimizer not in ("adam", "adamw"):
-            raise ConfigError(f"sparse embeddings need train.optimizer adam or adamw, not {config.optimizer!r}")
-        optimizers.append(torch.optim.SparseAdam(sparse, lr=config.lr))
-    return optimizers
-
-
-def clip_gradients(params: list[nn.Parameter], max_norm: float) -> None:
-    """Scale all gradients so that their global l2 norm is at most ``max_norm`` (sparse ones included)."""
-    grads = [p.grad for p in params if p.grad is not None]
-    squares = [(g.coalesce().values() if g.is_sparse else g).float().pow(2).sum() for g in grads]
-    total = torch.stack(squares).sum().sqrt()
-    scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
-    for g in grads:
-        g.mul_(scale)
-
-
-def lr_factor(step: int, total: int, config: TrainConfig) -> float:
-    """Multiplier of the base learning rate at ``step``: linear warm-up, then the schedule."""
-    if step < config.warmup_steps:
-        return (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(total - config.warmup_steps, 1)
-    if config.schedule == "linear":
-        return max(1.0 - progress, 0.0)
-    if config.schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
-    return 1.0
-
-
-class WeightAverage:
-    """An exponential moving average of the trainable parameters (Polyak averaging).
-
-    Validating and checkpointing the averaged weights instead of the last step's smooths out the
-    noise of single steps; ``decay`` 0.998 averages over roughly the last 500 steps. Early updates
-    use a smaller decay, ``(1 + t) / (10 + t)``, so the average is not dominated by the initial weights.
-    """
-
-    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
-        self.params, self.decay, self.updates = params, decay, 0
-        self.shadow = [p.detach().clone() for p in params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        self.updates += 1
-        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        for average, param in zip(self.shadow, self.params):
-            average.lerp_(param, 1 - decay)
-
-    @contextlib.contextmanager
-    def applied(self):
-        """Inside the block the model holds the averaged weights; afterwards its own again."""
-        with torch.no_grad():
-            backup = [p.detach().clone() for p in self.params]
-            for param, average in zip(self.params, self.shadow):
-                param.copy_(average)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for param, saved in zip(self.params, backup):
-                    param.copy_(saved)
-
-    def state_dict(self) -> dict:
-        return {"updates": self.updates, "shadow": [s.detach().cpu().clone() for s in self.shadow]}
-
-    @torch.no_grad()
-    def load_state_dict(self, state: dict) -> None:
-        self.updates = state["updates"]
-        for average, saved in zip(self.shadow, state["shadow"]):
-            average.copy_(saved)
-
-
-# ------------------------------------------------------------------------------------------- evaluation
-
-
-@torch.inference_mode()
-def forward_all(
-    model: nn.Module,
-    batches: Iterable[Batch],
-    device: torch.device,
-    *,
-    precision: str = "fp32",
-    progress: bool = False,
-    desc: str = "eval",
-    distributed: Distributed = SINGLE,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Logits ``(N, C)`` and labels ``(N,)`` (None when unlabelled) in dataset order, whatever the batch order.
-
-    With several processes each passes its own share of the batches, and every process gets all the rows.
-    """
-    model.eval()
-    parts: list[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]] = []
-    for batch in progress_bar(batches, enabled=progress, desc=desc, leave=False):
-        with autocast(device, precision):
-            logits = model(*batch.to(device).inputs)
-        labels = None if batch.labels is None else batch.labels.cpu()
-        parts.append((logits.float().cpu(), labels, torch.from_numpy(batch.index)))
-    if distributed.enabled:  # each process's rows, in rank order: disjoint shards, so every row once
-        parts = [part for shard in distributed.all_gather(parts) for part in shard]
-    if not parts:
-        raise ValueError("no texts to predict")
-    index = torch.cat([i for _, _, i in parts])  # (N,) dataset rows, in batch order
-    logits = torch.empty(len(index), parts[0][0].shape[1])
-    logits[index] = torch.cat([x for x, _, _ in parts])
-    if parts[0][1] is None:
-        return logits, None
-    values = torch.cat([y.cpu() for _, y, _ in parts])  # (N,) classes, or (N, C) label sets
-    labels = torch.empty_like(values)
-    labels[index] = values
-    return logits, labels
-
-
-def predict_logits(model: nn.Module, batches: Iterable[Batch], device: torch.device, **kwargs) -> torch.Tensor:
-    """Logits ``(N, num_classes)`` for every example, in dataset order."""
-    return forward_all(model, batches, device, **kwargs)[0]
-
 
 # ------------------------------------------------------------------------------------------------- fit
 
@@ -247,7 +106,7 @@ class Trainer:
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
         self.progress = progress
-        self.logger = logger or globals()["logger"]  # the bench names its models with an adapter
+        self.logger = logger or logging.getLogger(__name__)  # the bench names its models with an adapter
         if config.threads is not None:
             torch.set_num_threads(config.threads)
         torch.backends.mkldnn.deterministic = config.deterministic
@@ -299,37 +158,7 @@ class Trainer:
         eval_steps = {max(1, round(steps * k / config.evals_per_epoch)) for k in range(1, config.evals_per_epoch + 1)}
         try:
             while epoch <= config.epochs and not result.stopped_early:
-                train.set_epoch(epoch)
-                model.train()
-                running, tick = _Running(), time.perf_counter()
-                bar = progress_bar(
-                    itertools.islice(train, start, None),
-                    enabled=self.progress,
-                    total=steps,
-                    initial=start,
-                    desc=f"epoch {epoch}/{config.epochs}",
-                    leave=False,
-                )
-                for step, batch in enumerate(bar, start=start + 1):
-                    batch = batch.to(self.device)
-                    loss, logits = self.train_step(model, batch, share=self._share_of_batch(len(batch.labels)))
-                    running.add(loss, self.objective.correct(logits, batch.labels), len(batch.labels))
-                    if self._check_every_step:
-                        self._check_finite("training loss", float(loss), f"at epoch {epoch} step {step}")
-                    if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
-                        bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
-                    if step not in eval_steps:
-                        continue
-                    running.seconds = time.perf_counter() - tick
-                    self._validation_point(model, validation, result, epoch, step, steps, running, on_improve)
-                    next_position = (epoch + 1, 0) if step == steps else (epoch, step)
-                    if on_checkpoint is not None:
-                        on_checkpoint(self.state_dict(model, result, next_position))
-                    if result.stopped_early:
-                        break
-                    model.train()
-                    running, tick = _Running(), time.perf_counter()
-                bar.close()
+                self._epoch(model, train, validation, result, (epoch, start), eval_steps, on_improve, on_checkpoint)
                 epoch, start = epoch + 1, 0
         except KeyboardInterrupt as error:
             result.interrupted, result.signal = True, signal_of(error)
@@ -340,6 +169,36 @@ class Trainer:
         if self._best_state is not None:
             model.load_state_dict(self._best_state)
         return result
+
+    def _epoch(self, model, train, validation, result, position, eval_steps, on_improve, on_checkpoint) -> None:
+        """The rest of one epoch from ``position`` (epoch, steps already run), validating at ``eval_steps``."""
+        (epoch, start), steps = position, len(train)
+        train.set_epoch(epoch)
+        model.train()
+        running, tick = _Running(), time.perf_counter()
+        batches = itertools.islice(train, start, None)
+        desc = f"epoch {epoch}/{self.config.epochs}"
+        bar = progress_bar(batches, enabled=self.progress, total=steps, initial=start, desc=desc, leave=False)
+        for step, batch in enumerate(bar, start=start + 1):
+            batch = batch.to(self.device)
+            loss, logits = self.train_step(model, batch, share=self._share_of_batch(len(batch.labels)))
+            running.add(loss, self.objective.correct(logits, batch.labels), len(batch.labels))
+            if self._check_every_step:
+                self._check_finite("training loss", float(loss), f"at epoch {epoch} step {step}")
+            if self.progress and step % 20 == 0:  # reading the loss makes a GPU wait: not every step
+                bar.set_postfix(loss=f"{running.loss / running.seen:.4f}", refresh=False)
+            if step not in eval_steps:
+                continue
+            running.seconds = time.perf_counter() - tick
+            self._validation_point(model, validation, result, epoch, step, steps, running, on_improve)
+            next_position = (epoch + 1, 0) if step == steps else (epoch, step)
+            if on_checkpoint is not None:
+                on_checkpoint(self.state_dict(model, result, next_position))
+            if result.stopped_early:
+                break
+            model.train()
+            running, tick = _Running(), time.perf_counter()
+        bar.close()
 
     def _share_of_batch(self, texts: int) -> float:
         """This process's weight in the step: 1 alone; with several, its share of the global batch times N.

@@ -1,181 +1,20 @@
-"""Figures for runs (matplotlib, headless).
+"""One figure helper for every figure the package draws (matplotlib, headless).
 
 Figures are made with matplotlib's object API and drawn by the Agg canvas, without pyplot: importing
-this module leaves matplotlib's backend and pyplot's figures alone (a notebook keeps its own).
+a module that draws leaves matplotlib's backend and pyplot's figures alone (a notebook keeps its own).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from ..runs.records import BenchReport
 
+def figure(**kwargs) -> Figure:
+    """A figure on its own Agg canvas, outside pyplot (nothing to close: it goes when unreferenced).
 
-def _figure(**kwargs) -> Figure:
-    """A figure on its own Agg canvas, outside pyplot (nothing to close: it goes when unreferenced)."""
-    figure = Figure(**kwargs)
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def plot_curves(history: Sequence, path: str | Path, title: str = "") -> None:
-    """Loss and accuracy per epoch, train beside validation (``history``: EpochRecord-like rows)."""
-    epochs = [r.epoch for r in history]
-    fig = _figure(figsize=(9, 3.4))
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    ax_loss.plot(epochs, [r.train_loss for r in history], "o-", label="train")
-    ax_loss.plot(epochs, [r.val_loss for r in history], "o-", label="validation")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    ax_acc.plot(epochs, [r.train_accuracy for r in history], "o-", label="train")
-    ax_acc.plot(epochs, [r.val_accuracy for r in history], "o-", label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    for ax in (ax_loss, ax_acc):
-        ax.grid(alpha=0.3)
-        ax.legend()
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def plot_bench(report: BenchReport, path: str | Path) -> None:
-    """Epoch time, throughput, and validation accuracy against training seconds, one colour per model."""
-    names = list(report.models)
-    models = [report.models[n] for n in names]
-    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-    fig = _figure(figsize=(14, 4))
-    ax_time, ax_rate, ax_curve = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 2]})
-
-    medians = [m.epoch_seconds.median for m in models]
-    low = [m.epoch_seconds.median - m.epoch_seconds.min for m in models]
-    high = [m.epoch_seconds.max - m.epoch_seconds.median for m in models]
-    bars = ax_time.bar(names, medians, yerr=[low, high], capsize=4, color=colors[: len(names)])
-    ax_time.bar_label(bars, fmt="%.1f s", padding=3)
-    ax_time.set(ylabel="seconds per training epoch", title="training epoch (median, min-max)")
-    ax_time.margins(y=0.15)
-
-    groups = ["train samples/s", "inference reviews/s\n(large batch)", "inference reviews/s\n(batch 1)"]
-    width = 0.8 / len(models)
-    for i, (name, m) in enumerate(zip(names, models)):
-        rates = [
-            m.samples_per_second,
-            m.inference.reviews_per_second_large_batch.median,
-            m.inference.reviews_per_second_batch_1,
-        ]
-        xs = [g + (i - (len(models) - 1) / 2) * width for g in range(len(groups))]
-        bars = ax_rate.bar(xs, rates, width, label=name, color=colors[i])
-        ax_rate.bar_label(bars, fmt="%.0f", padding=2, fontsize=8)
-    ax_rate.set_xticks(range(len(groups)), groups, fontsize=8)
-    ax_rate.set_yscale("log")
-    ax_rate.set(ylabel="per second (log scale)", title="throughput")
-    ax_rate.legend(fontsize=8)
-
-    for i, (name, m) in enumerate(zip(names, models)):
-        for j, run in enumerate(m.runs):
-            seconds = [0.0] + [p[0] for p in run.curve]
-            accuracy = [float("nan")] + [p[1] for p in run.curve]
-            ax_curve.plot(
-                seconds,
-                accuracy,
-                "o-",
-                ms=3,
-                color=colors[i],
-                alpha=1.0 if j == 0 else 0.4,
-                label=name if j == 0 else None,
-            )
-        if m.seconds_to_target is not None:
-            ax_curve.axvline(m.seconds_to_target, color=colors[i], ls=":", lw=1)
-    ax_curve.axhline(report.target_accuracy, color="gray", ls="--", lw=1, label=f"target {report.target_accuracy:.4f}")
-    ax_curve.set(
-        xlabel="training seconds (validation excluded)",
-        ylabel="validation accuracy",
-        title="validation accuracy against wall-clock training time",
-    )
-    ax_curve.grid(alpha=0.3)
-    ax_curve.legend(fontsize=8, loc="lower right")
-    machine = report.machine
-    fig.suptitle(machine.describe(), fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def plot_accuracies(
-    labels: Sequence[str],
-    val_accuracy: Sequence[float],
-    test_accuracy: Sequence[float],
-    seconds_per_epoch: Sequence[float],
-    path: str | Path,
-    title: str = "",
-) -> None:
-    """Validation and test accuracy per run as paired horizontal bars, seconds per epoch beside each."""
-    n = len(labels)
-    fig = _figure(figsize=(8, 0.55 * n + 1.4))
-    ax = fig.subplots()
-    rows = range(n)[::-1]  # the first run on top
-    height = 0.38
-    ax.barh([r + height / 2 for r in rows], val_accuracy, height, label="validation")
-    ax.barh([r - height / 2 for r in rows], test_accuracy, height, label="test")
-    for r, val, test, seconds in zip(rows, val_accuracy, test_accuracy, seconds_per_epoch):
-        ax.text(val, r + height / 2, f" {val:.2%}", va="center", fontsize=8)
-        ax.text(test, r - height / 2, f" {test:.2%}   ({seconds:.0f} s/epoch)", va="center", fontsize=8)
-    low = min(min(val_accuracy), min(test_accuracy))
-    high = max(max(val_accuracy), max(test_accuracy))
-    ax.set_xlim(max(0.0, low - 0.03), min(1.0, high + 0.03))  # zoomed in: the differences are a point or two
-    ax.set_yticks(list(rows), labels)
-    ax.set_xlabel("accuracy (axis starts at %.0f%%)" % (100 * max(0.0, low - 0.03)))
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def plot_pareto(report: BenchReport, path: str | Path) -> None:
-    """Test accuracy against total training seconds (log x): networks and classical peers, one point each.
-
-    A model is worth its time when no other point sits both left of it and above it.
+    ``kwargs`` go to ``matplotlib.figure.Figure`` (``figsize``, ``dpi``, ...); save it with ``savefig``.
     """
-    points = [(name, m.train_seconds_total, m.test_accuracy) for name, m in report.models.items()]
-    points += [(name, p.train_seconds_total, p.test_accuracy) for name, p in report.peers.items()]
-    points = [(n, s, a) for n, s, a in points if s is not None and a is not None]
-    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-    fig = _figure(figsize=(7, 4.5))
-    ax = fig.subplots()
-    for i, (name, seconds, accuracy) in enumerate(points):
-        marker = "s" if name in report.peers else "o"
-        ax.scatter([seconds], [accuracy], s=60, marker=marker, color=colors[i % len(colors)], zorder=3)
-        ax.annotate(
-            f"{name}\n{accuracy:.2%}, {seconds:.0f} s",
-            (seconds, accuracy),
-            fontsize=8,
-            textcoords="offset points",
-            xytext=(6, -4),
-        )
-    frontier, best = [], -1.0
-    for _, seconds, accuracy in sorted(points, key=lambda p: p[1]):
-        if accuracy > best:  # nothing faster is as accurate
-            frontier.append((seconds, accuracy))
-            best = accuracy
-    if len(frontier) > 1:
-        ax.step(*zip(*frontier), where="post", color="gray", ls="--", lw=1, label="Pareto front")
-        ax.legend(fontsize=8, loc="lower right")
-    ax.set_xscale("log")
-    ax.set(
-        xlabel="seconds from raw text to a trained model (log scale)",
-        ylabel="test accuracy",
-        title="accuracy against training time (circles: networks, squares: classical peers)",
-    )
-    ax.grid(alpha=0.3, which="both")
-    ax.margins(x=0.25, y=0.15)
-    fig.suptitle(report.machine.describe(), fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig

@@ -1,0 +1,29 @@
+"""Cut the training split into K stratified, seeded folds. Each fold in turn is the test split of one run (a run folder
+OUT/fold-I); that run holds its validation split out of the other folds, so neither training nor selection sees the
+fold it is scored on. Prints and saves (OUT/cv.json) the mean, standard deviation and per-fold test accuracy, and a
+Markdown line. Run again with the same --out to continue an interrupted CV: finished folds are read back, an
+unfinished one resumed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..config.commands import CvOptions
+
+NAME = "cv"
+HELP = "k-fold cross-validation of a config (for data without a test split)"
+OPTIONS = (CvOptions,)  # each a dataclass: its fields are the flags
+
+
+def run(options: CvOptions) -> int:
+    from ..runs.cv import cross_validate
+    from ..runs.folder import default_run_dir
+
+    out = options.out or default_run_dir(f"cv-{Path(options.config).stem}")
+    summary = cross_validate(options.config, options.folds, out, options.overrides, progress=options.progress)
+    print(json.dumps({"mean_accuracy": summary.mean_accuracy, "std_accuracy": summary.std_accuracy}))
+    print(summary.markdown())
+    print(f"saved {Path(out) / 'cv.json'}")
+    return 0

@@ -1,0 +1,204 @@
+"""The run setup every command needs once: word vectors, splits, tokenizer, encoding, model, batches.
+
+:func:`prepare_run` builds it from one config; training (:mod:`.training`), the bench and the
+profiling scripts are short compositions on top of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from ..config import RunConfig
+from ..errors import ConfigError
+from ..models import ModelConfig, TextModel, get_model
+from ..text.batching import BucketedBatches, eval_batches, train_batches
+from ..text.data import TextSplits, load_splits
+from ..text.token_store import TokenStore
+from ..text.tokenizer import PAD_ID, UNK_ID, encode, tokenization_warnings, tokenizer_from_config
+from ..text.vectors import Coverage, Word2VecOptions, load_vectors, train_vectors_on_tokens, vectors_for_vocab
+from ..training import (
+    SINGLE,
+    Distributed,
+    EpochBatches,
+    ShardedBatches,
+    seed_everything,
+)
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
+
+
+logger = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------- vectors
+
+
+def check_vectors_size(config: ModelConfig, vectors: KeyedVectors) -> None:
+    """A one-line error unless ``vectors`` have the size ``config.embedding_dim`` asks for."""
+    if vectors.vector_size != config.embedding_dim:
+        raise ConfigError(
+            f"model.embedding_dim is {config.embedding_dim} but {config.vectors} holds {vectors.vector_size}-dim "
+            f"vectors; set model.embedding_dim: {vectors.vector_size}"
+        )
+
+
+def read_vectors(config: ModelConfig) -> KeyedVectors:
+    """The word vectors a pretrained embedding mode names, checked against ``embedding_dim``."""
+    vectors = load_vectors(config.vectors, config.vectors_format)
+    check_vectors_size(config, vectors)
+    return vectors
+
+
+def load_pretrained_embedding(
+    model: TextModel, vectors: KeyedVectors, tokenizer: Tokenizer, train_ids: TokenStore, *, seed: int
+) -> Coverage:
+    """Fill the model's word tables with ``vectors`` mapped onto the tokenizer's vocabulary."""
+    counts = np.bincount(train_ids.ids, minlength=tokenizer.get_vocab_size())
+    table, coverage = vectors_for_vocab(
+        vectors, tokenizer.get_vocab(), special_ids=(PAD_ID, UNK_ID), padding_idx=PAD_ID, token_counts=counts, seed=seed
+    )
+    model.load_vectors(table)
+    return coverage
+
+
+# ------------------------------------------------------------------------------------------- the setup
+
+
+@dataclass
+class PreparedData:
+    """Splits, the tokenizer trained on the training split, and every split's token ids."""
+
+    splits: TextSplits
+    tokenizer: Tokenizer
+    train_ids: TokenStore  # one flat array of ids per split (textcnn.text.token_store)
+    validation_ids: TokenStore
+    test_ids: TokenStore
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    @property
+    def train_tokens(self) -> int:
+        return int(self.train_ids.lengths.sum())
+
+
+def prepare_data(
+    config: RunConfig, *, tokenizer: Tokenizer | None = None, distributed: Distributed = SINGLE
+) -> PreparedData:
+    """Load the splits, train the tokenizer on train (unless one is given) and encode every split.
+
+    With several processes rank 0 trains the tokenizer and hands it to the others: the trainer may
+    order words of equal count differently in another process, and every process needs the same ids.
+    """
+    splits = load_splits(config.data, config.seed)
+    for name, count in splits.dropped_unlabeled.items():
+        logger.info(f"data: left out {count:,} rows of split {name!r} with no label (data.drop_unlabeled)")
+    logger.info(
+        f"data: {len(splits.train)} train, {len(splits.validation)} validation ({splits.validation_source}), "
+        f"{len(splits.test)} test (split {splits.test_split!r}); classes {splits.class_names}"
+    )
+    if tokenizer is None:
+        trained = None
+        if distributed.is_main:
+            trained = tokenizer_from_config(splits.train.texts, config.data, config.tokenizer)
+        tokenizer = distributed.share(trained)
+    data = PreparedData(
+        splits,
+        tokenizer,
+        encode(tokenizer, splits.train.texts),
+        encode(tokenizer, splits.validation.texts),
+        encode(tokenizer, splits.test.texts),
+    )
+    logger.info(
+        f"tokenizer: {data.vocab_size} words; {data.train_tokens / len(data.train_ids):.0f} tokens per training "
+        f"text on average (cut at {config.data.max_length})"
+    )
+    for warning in tokenization_warnings(tokenizer, data.train_ids):
+        logger.warning(f"tokenization looks wrong: {warning}")
+    return data
+
+
+@dataclass
+class PreparedRun:
+    """Everything a training run needs, built from one config."""
+
+    config: RunConfig
+    data: PreparedData
+    model: TextModel
+    train: EpochBatches  # BucketedBatches; with several processes, this process's ShardedBatches of them
+    validation: BucketedBatches | ShardedBatches
+    test: BucketedBatches | ShardedBatches
+    coverage: Coverage | None
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def trainable_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+
+
+def prepare_run(
+    config: RunConfig,
+    *,
+    data: PreparedData | None = None,
+    tokenizer: Tokenizer | None = None,
+    vectors: KeyedVectors | None = None,
+    learn_vectors: bool = False,
+    distributed: Distributed = SINGLE,
+) -> PreparedRun:
+    """The run setup: data (given, or loaded with ``tokenizer`` if given), a seeded model, its vectors, batches.
+
+    ``vectors`` fill a pretrained embedding mode; so do, with ``learn_vectors`` and
+    ``model.vectors_from_train``, vectors that word2vec learns here from the training split. Without
+    either the pretrained tables stay random (as when a checkpoint's weights will replace them anyway).
+    With several processes each gets its shard of every split's batches
+    (:class:`~textcnn.training.ShardedBatches`).
+    """
+    data = data or prepare_data(config, tokenizer=tokenizer, distributed=distributed)
+    if vectors is None and learn_vectors and config.model.vectors_from_train:
+        # One worker thread: the same vectors on every run. With several processes rank 0 learns them and
+        # hands them over, as it does the tokenizer, instead of each process repeating the same word2vec.
+        learned = None
+        if distributed.is_main:
+            options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
+            logger.info(
+                f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on the training split's "
+                "tokens (model.vectors_from_train)"
+            )
+            learned = train_vectors_on_tokens(data.train_ids, data.tokenizer, options)
+        vectors = distributed.share(learned)
+    if distributed.backend == "nccl" and config.model.sparse_embedding:
+        logger.info("model.sparse_embedding: NCCL cannot average sparse gradients; the embedding trains dense")
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))
+    seed_everything(config.seed)
+    model = get_model(config.model, data.vocab_size, len(data.splits.class_names))
+    coverage = None
+    if vectors is not None:
+        coverage = load_pretrained_embedding(model, vectors, data.tokenizer, data.train_ids, seed=config.seed)
+        logger.info(coverage.describe())
+    elif config.model.vectors and not config.model.pretrained:
+        logger.info("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
+    splits, tc = data.splits, config.train
+    train = train_batches(data.train_ids, splits.train.labels, tc, config.seed)
+    validation = eval_batches(data.validation_ids, splits.validation.labels, tc)
+    test = eval_batches(data.test_ids, splits.test.labels, tc)
+    if distributed.enabled:
+        if tc.batch_size < distributed.world_size:
+            raise ConfigError(
+                f"train.batch_size is {tc.batch_size}, fewer texts than the {distributed.world_size} processes; "
+                "it is the global batch, split over the processes"
+            )
+        train = ShardedBatches(train, distributed, split_batches=True)
+        validation = ShardedBatches(validation, distributed, split_batches=False)
+        test = ShardedBatches(test, distributed, split_batches=False)
+    return PreparedRun(config, data, model, train, validation, test, coverage)
