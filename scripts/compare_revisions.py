@@ -8,12 +8,14 @@ packages (``PYTHONPATH`` points at it, and the script checks that this is the te
 Runs alternate (old, new, old, new, ...) so that a machine getting slower or faster over time affects
 both alike. For each revision it prints the median data preparation seconds (load, tokenizer,
 encoding), seconds per epoch, peak RSS of the training process, and the validation and test accuracy,
-which must agree when a change is meant to compute the same thing.
+which must agree when a change is meant to compute the same thing; then whether the runs' history.csv
+files are identical, every column but the seconds, to the last digit.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -45,7 +47,19 @@ def train_once(source: Path, args: argparse.Namespace, out: Path) -> dict:
         sys.exit(f"training with {source} failed ({process.returncode}); see {out.with_suffix('.log')}")
     metrics = json.loads((out / "metrics.json").read_text())
     metrics["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+    with open(out / "history.csv", newline="") as f:
+        metrics["history"] = [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
     return metrics
+
+
+def history_verdict(runs: dict[str, list[dict]]) -> str:
+    """Whether every run's history.csv (seconds aside) is the same as the first run's, as text."""
+    histories = [r["history"] for results in runs.values() for r in results]
+    first = histories[0]
+    if all(h == first for h in histories):
+        return f"history.csv: identical in all {len(histories)} runs ({len(first)} rows, every column but seconds)"
+    differing = sum(h != first for h in histories)
+    return f"history.csv: {differing} of {len(histories)} runs differ from the first (seconds aside)"
 
 
 def main() -> None:
@@ -87,6 +101,7 @@ def main() -> None:
             f"| {statistics.median(epochs):.1f} | {statistics.median(r['peak_rss_mib'] for r in results):.0f} "
             f"| {val} | {test} |"
         )
+    print(history_verdict(runs))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from textcnn.bench.report import markdown_table, time_to_accuracy
 from textcnn.bench.run import BenchOptions, run_bench
 from textcnn.cli.main import main
 from textcnn.errors import RunFolderError
-from textcnn.runs.records import from_dict
+from textcnn.runs.records import read_record
 
 
 def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
@@ -120,7 +120,7 @@ def test_run_bench_returns_the_report_it_writes(tiny_data, tmp_path):
     older = json.loads((out / "bench.json").read_text())
     older["retired_key"] = 1  # keys a later version dropped are skipped; a missing optional one takes its default
     del older["machine"]["gpu"]
-    assert from_dict(BenchReport, older) == report
+    assert read_record(BenchReport, older) == report
 
 
 def test_bench_report_refuses_a_broken_file(tmp_path):

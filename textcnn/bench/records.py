@@ -1,6 +1,6 @@
 """The bench's results, typed: ``bench.json`` is a ``BenchReport``, written and read back in one place.
 
-Read back with the lenient ``from_dict`` of ``textcnn.runs.records``: keys of older versions are skipped and
+Read back with the lenient ``read_record`` of ``textcnn.runs.records``: keys of older versions are skipped and
 a field added later takes its default, so a ``bench.json`` written by an older version still loads.
 """
 

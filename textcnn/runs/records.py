@@ -1,6 +1,6 @@
 """Typed results, written to JSON and read back in one place: a run's metrics, cross-validation.
 
-The bench's records (``bench.json``) live in ``textcnn.bench.records``, built on ``JsonRecord`` and ``from_dict``.
+The bench's records (``bench.json``) live in ``textcnn.bench.records``, built on ``JsonRecord`` and ``read_record``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class JsonRecord:
         """Read the file back, nested dataclasses included; keys of older versions are skipped."""
         try:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
-            return from_dict(cls, values)
+            return read_record(cls, values)
         except (OSError, ValueError, TypeError, AttributeError) as error:  # unreadable, or a required key missing
             raise RunFolderError(f"cannot read {path} as {cls.__name__}: {error}") from None
 
@@ -89,7 +89,7 @@ def _rebuild(hint: Any, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return from_dict(hint, value)
+        return read_record(hint, value)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
@@ -105,10 +105,12 @@ def _rebuild(hint: Any, value: Any) -> Any:
     return value
 
 
-def from_dict(cls: type, values: dict[str, Any]):
+def read_record(cls: type, values: dict[str, Any]):
     """A dataclass ``cls`` from the dict that ``dataclasses.asdict`` (then JSON) made of it, nested ones too.
 
-    Keys the class does not have (from older versions) are skipped, as in ``JsonRecord.load``.
+    Lenient where :func:`textcnn.config.from_dict` is strict, and on purpose: a record is what an older
+    version wrote, so keys the class no longer has are skipped; a config is what a user wrote, so such a
+    key is a mistake to name.
     """
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}

@@ -14,7 +14,7 @@ from .. import __version__
 from ..config import RunConfig
 from ..training import EpochRecord, FitResult, Trainer
 from .records import RunMetrics
-from .scoring import multi_label_scores
+from .scoring import accuracy, multi_label_scores
 from .setup import PreparedRun
 
 
@@ -57,7 +57,7 @@ def run_metrics(
         extra = {"task": "multi-label", "threshold": threshold}
         extra.update(test_micro_f1=scores["micro_f1"], test_macro_f1=scores["macro_f1"])
     else:
-        test_accuracy = float((test_logits.argmax(dim=1).numpy() == splits.test.labels).mean())
+        test_accuracy = accuracy(test_logits, splits.test.labels)
     return RunMetrics(
         **extra,
         model=config.model.name,

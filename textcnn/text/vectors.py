@@ -50,8 +50,8 @@ def word_cutter(*, lowercase: bool = True, strip_html: bool = True) -> Callable[
 
     The tokenizer's own normalizer cleans the text; the words are then cut by WORD_PATTERN with the
     ``regex`` module, which gives the pre-tokenizer's pieces (tested) without building an offset pair
-    per word: 1.8x faster, and word2vec reads tens of millions of words. Build it once and call it per
-    text: building the normalizer costs about 140 us, as much as cutting a short review.
+    per word, which matters when word2vec reads tens of millions of words. Build it once and call it per
+    text: building the normalizer costs as much as cutting a short review.
     """
     import regex
 
