@@ -1,7 +1,7 @@
 """The Python API for notebooks: ``textcnn.train`` and ``textcnn.load``.
 
     import textcnn
-    run = textcnn.train("configs/textcnn_imdb.yaml", out="runs/mine", data__path="../shared/data/imdb")
+    run = textcnn.train("configs/textcnn_imdb.yaml", out="runs/mine", data__path="path/to/imdb")
     run.predict(["A moving, beautifully shot film."])
     run = textcnn.load("runs/mine")
 

@@ -37,7 +37,7 @@ def test_filters_command_writes_table_json_and_figure(tiny_run, tiny_data, tmp_p
             str(tiny_data),
             "--max-texts",
             "40",
-            "--top",
+            "--top-filters",
             "4",
             "--output",
             str(prefix),
@@ -73,7 +73,7 @@ def test_filters_refuses_a_model_without_filters(tiny_data, tmp_path, capsys):
 def test_explain_command_in_every_format(tiny_run, tmp_path, capsys, form):
     texts = ["a superb and moving film", "the worst, most boring plot"]
     output = tmp_path / f"explain.{form}"
-    argv = ["explain", str(tiny_run), *texts, "--format", form, "--top", "3"]
+    argv = ["explain", str(tiny_run), *texts, "--format", form, "--top-ngrams", "3", "--top-filters", "3"]
     if form in ("html", "png"):
         argv += ["--output", str(output)]
     assert main(argv) == 0
@@ -98,9 +98,8 @@ def test_explain_reads_files_and_takes_options_after_texts(tiny_run, tmp_path, c
     table.write_text('review,stars\n"a superb film",5\n"dull, awful",1\n')
     assert main(["explain", str(tiny_run), "--file", str(table), "--text-column", "review"]) == 0
     assert [json.loads(x)["text"] for x in capsys.readouterr().out.splitlines()] == ["a superb film", "dull, awful"]
-    assert (
-        main(["explain", str(tiny_run), "a superb film", "--top", "1", "--format", "text", "--colour", "always"]) == 0
-    )
+    argv = ["explain", str(tiny_run), "a superb film", "--top-ngrams", "1", "--format", "text", "--colour", "always"]
+    assert main(argv) == 0
     assert "\033[1;" in capsys.readouterr().out
     assert main(["explain", str(tiny_run), "a film", "--format", "png"]) == 2
     assert "--format png needs --output FILE" in capsys.readouterr().err

@@ -148,7 +148,7 @@ def test_train_needs_a_config_or_a_run_to_resume(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "error: train needs --config FILE (or --resume RUN_DIR)"
     argv = ["train", "--resume", str(tmp_path), "--config", "configs/textcnn_imdb.yaml"]
     assert main(argv) == 2
-    assert "--resume takes its config and folder from RUN_DIR" in capsys.readouterr().err
+    assert "--resume takes its config, data and folder from RUN_DIR" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.strip() == f"error: run folder not found: {tmp_path / 'none'}"
 
@@ -247,3 +247,36 @@ def test_bytes_that_are_not_utf8_in_a_text_argument_are_a_one_line_error(tiny_ru
             "error: text 2 is not valid Unicode: character 3 is a lone surrogate (U+DCFF; from bytes that are not "
             "UTF-8, or a broken \\u escape)"
         )
+
+
+def test_every_command_shows_examples_and_no_repository_path(capsys):
+    for command in ("train", "evaluate", "predict", "explain", "filters", "serve", "cv", "bench", "vectors"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        shown = capsys.readouterr().out
+        assert f"textcnn {command} " in shown.partition("examples:\n")[2], command
+        assert "../shared" not in shown, command
+        if command in ("train", "evaluate", "filters", "cv", "bench", "vectors"):  # the commands that read data
+            assert "--data PATH" in shown, command
+
+
+def test_old_option_spellings_still_work_with_a_warning(tiny_run, capsys):
+    assert main(["filters", str(tiny_run), "--top", "2", "--show", "1", "--max-texts", "30", "--no-progress"]) == 0
+    old = capsys.readouterr()
+    assert "warning: --top is deprecated and will be removed in the next release; use --top-filters" in old.err
+    assert "warning: --show is deprecated and will be removed in the next release; use --top-ngrams" in old.err
+    argv = ["filters", str(tiny_run), "--top-filters", "2", "--top-ngrams", "1", "--max-texts", "30", "--no-progress"]
+    assert main(argv) == 0
+    new = capsys.readouterr()
+    assert new.out == old.out and "deprecated" not in new.err
+
+
+def test_data_names_the_dataset_on_train_and_resume_refuses_it(tiny_data, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--config", str(ROOT / "configs/textcnn_imdb.yaml"), "--data", str(tiny_data), "--out", str(out)]
+    argv += [x for o in ["data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES] for x in ("--set", o)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["num_test"] == 120
+    assert "path: " + str(tiny_data) in (out / "config.yaml").read_text()
+    assert main(["train", "--resume", str(out), "--data", str(tiny_data)]) == 2
+    assert "leave out --config, --data and --out" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..config import DEFAULT_BENCH_CONFIGS, BenchOptions, RunConfig, load_config  # noqa: F401 (re-exported)
 from ..errors import UserError
+from ..runs.folder import default_run_dir
 from ..runs.setup import PreparedData, check_vectors_size, prepare_data, read_vectors
 from .models import train_models
 from .peers import run_peers
@@ -47,7 +48,7 @@ def run_bench(options: BenchOptions) -> BenchReport:
     """Train, time and compare the configs; write bench.json, bench.md, bench.png and pareto.png to ``options.out``."""
     configs = load_configs(options)
     vectors = read_shared_vectors(configs)  # a missing vectors file stops the bench here, before any training
-    out = Path(options.out)
+    out = Path(options.out) if options.out is not None else default_run_dir("bench")
     out.mkdir(parents=True, exist_ok=True)
     data, prep_seconds = _prepare_data(configs[0])
     peers = run_peers(options, data.splits, configs[0].data)  # first: minutes, where the networks take longer

@@ -8,15 +8,21 @@ Writes bench.json, bench.md, bench.png and pareto.png (test accuracy against tra
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..config import BenchOptions
+from .shared import with_data
 
 NAME = "bench"
 HELP = "train and time models side by side (TextCNN vs LSTM)"
 OPTIONS = (BenchOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn bench --config configs/textcnn_imdb.yaml --config configs/lstm_imdb.yaml --data path/to/imdb",
+)
 
 
 def run(options: BenchOptions) -> int:
     from ..bench.run import run_bench
 
-    run_bench(options)
+    run_bench(dataclasses.replace(options, overrides=with_data(options.overrides, options.data)))
     return 0

@@ -11,10 +11,14 @@ import json
 from pathlib import Path
 
 from ..config.commands import CvOptions
+from .shared import with_data
 
 NAME = "cv"
 HELP = "k-fold cross-validation of a config (for data without a test split)"
 OPTIONS = (CvOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn cv --config configs/textcnn_subj.yaml --data subj.csv --folds 10",
+)
 
 
 def run(options: CvOptions) -> int:
@@ -22,7 +26,9 @@ def run(options: CvOptions) -> int:
     from ..runs.folder import default_run_dir
 
     out = options.out or default_run_dir(f"cv-{Path(options.config).stem}")
-    summary = cross_validate(options.config, options.folds, out, options.overrides, progress=options.progress)
+    summary = cross_validate(
+        options.config, options.folds, out, with_data(options.overrides, options.data), progress=options.progress
+    )
     print(json.dumps({"mean_accuracy": summary.mean_accuracy, "std_accuracy": summary.std_accuracy}))
     print(summary.markdown())
     print(f"saved {Path(out) / 'cv.json'}")

@@ -13,6 +13,10 @@ from ..errors import UserError
 NAME = "evaluate"
 HELP = "score a trained run on a labelled split"
 OPTIONS = (EvaluateOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn evaluate runs/mine",
+    "textcnn evaluate runs/mine --data other.csv --split train",
+)
 
 
 def run(options: EvaluateOptions) -> int:

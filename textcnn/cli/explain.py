@@ -18,6 +18,10 @@ from .shared import check_text_inputs, text_source, texts_named_by
 NAME = "explain"
 HELP = "show which n-grams decided each prediction (exact for the TextCNN)"
 OPTIONS = (ExplainOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    'textcnn explain runs/mine "Not bad at all." --format text',
+    'textcnn explain runs/mine "Not bad at all." --format html --output why.html',
+)
 
 
 def run(options: ExplainOptions) -> int:
@@ -34,9 +38,9 @@ def run(options: ExplainOptions) -> int:
     loaded = Run.load(options.run_dir, device=options.device)
     items = list(text_source(options, loaded).items)
     with texts_named_by([row_id for row_id, _ in items]):
-        explanations = explain_texts(loaded, [text for _, text in items], top_filters=options.top)
+        explanations = explain_texts(loaded, [text for _, text in items], top_filters=options.top_filters)
     if options.format == "png":
-        _save_pngs(explanations, Path(options.output), options.top)
+        _save_pngs(explanations, Path(options.output), options.top_ngrams)
     else:
         _write(_rendered(explanations, options, title=f"textcnn explain: {loaded.path.name}"), options.output)
     return 0
@@ -51,8 +55,8 @@ def _rendered(explanations: list[dict], options: ExplainOptions, title: str) -> 
     if options.format == "text":
         tty = sys.stdout.isatty() and not options.output
         colour = options.colour == "always" or (options.colour == "auto" and tty)
-        return "\n\n".join(as_text(e, colour=colour, top=options.top) for e in explanations) + "\n"
-    return as_html(explanations, title=title, top=options.top)
+        return "\n\n".join(as_text(e, colour=colour, top=options.top_ngrams) for e in explanations) + "\n"
+    return as_html(explanations, title=title, top=options.top_ngrams)
 
 
 def _save_pngs(explanations: list[dict], out: Path, top: int) -> None:

@@ -13,6 +13,9 @@ from ..config.commands import FiltersOptions
 NAME = "filters"
 HELP = "list the n-grams each TextCNN filter picks most strongly over a corpus"
 OPTIONS = (FiltersOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn filters runs/mine --top-filters 8 --output runs/mine/filters",
+)
 
 
 def run(options: FiltersOptions) -> int:
@@ -20,8 +23,9 @@ def run(options: FiltersOptions) -> int:
     from ..runs.loaded import Run
 
     loaded = Run.load(options.run_dir, device=options.device)
-    chosen = ("data", "split", "max_texts", "top", "show", "progress")
-    report = filter_report(loaded, **{key: getattr(options, key) for key in chosen})
+    chosen = {"data": "data", "split": "split", "max_texts": "max_texts", "top": "top_filters", "show": "top_ngrams"}
+    kwargs = {parameter: getattr(options, field) for parameter, field in chosen.items()}
+    report = filter_report(loaded, **kwargs, progress=options.progress)
     print(report.markdown())
     if options.output:
         report.save(options.output)

@@ -14,10 +14,23 @@ from ..config.options import add_options, add_version_option, options_from
 from ..errors import UserError
 from ..util.env import launched_by_torchrun, limit_kernel_cache
 from ..util.logs import show_logs
-from . import bench, cv, evaluate, explain, filters, predict, serve, train, vectors
+from . import bench, config, cv, evaluate, explain, filters, predict, serve, train, vectors
 
-COMMANDS = (train, evaluate, predict, explain, filters, serve, cv, bench, vectors)
+COMMANDS = (train, evaluate, predict, explain, filters, serve, cv, bench, vectors, config)
 INTERMIXED = ("predict", "explain")  # options may follow the texts: 'predict RUN "a text" --top-k 2'
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with the examples kept line by line (the description is still wrapped)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
+def _examples(command) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in command.EXAMPLES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.command_parsers = {}  # kept: main() parses predict's and explain's arguments intermixed
     for command in COMMANDS:
-        sub = commands.add_parser(command.NAME, help=command.HELP, description=command.__doc__)
+        sub = commands.add_parser(
+            command.NAME,
+            help=command.HELP,
+            description=command.__doc__,
+            epilog=_examples(command),
+            formatter_class=_Formatter,
+        )
         for options in command.OPTIONS:
             add_options(sub, options)
         sub.set_defaults(command_module=command)

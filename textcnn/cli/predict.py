@@ -16,6 +16,11 @@ from .shared import check_text_inputs, text_source, texts_named_by
 NAME = "predict"
 HELP = "label new texts with a trained run"
 OPTIONS = (PredictOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    'textcnn predict runs/mine "A moving, beautifully shot film." "Dull."',
+    "textcnn predict runs/mine --file reviews.csv --text-column review --output labels.csv",
+    "cat texts.txt | textcnn predict runs/mine -",
+)
 
 
 def run(options: PredictOptions) -> int:
@@ -33,6 +38,7 @@ def run(options: PredictOptions) -> int:
     threshold = loaded.threshold if loaded.multi_label else None
     # A bar for many texts: from --file, or piped in (typed at a terminal, the texts need no bar)
     many = options.file is not None or (not options.text and not sys.stdin.isatty())
+    many = many and options.progress
     bar = progress_bar(enabled=many, total=source.total, desc="predict", unit="text")
     try:
         for chunk in prediction.chunked(source.items, options.chunk_size):  # written as computed: streams

@@ -12,6 +12,9 @@ from ..config.commands import ServeOptions
 NAME = "serve"
 HELP = "serve a run over HTTP: /predict, /explain, /health and a page that shows the TextCNN reading"
 OPTIONS = (ServeOptions, ServeLimits)  # dataclasses: their fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn serve runs/mine --port 8000   # then open http://127.0.0.1:8000/",
+)
 
 
 def run(options: ServeOptions, limits: ServeLimits) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Sequence
 
 from ..errors import TextInputError, UserError
@@ -58,3 +59,8 @@ def text_source(options, run, id_column: str | None = None):
         delimiter = options.delimiter or data.delimiter
         return prediction.from_file(options.file, text_column, id_column, encoding=encoding, delimiter=delimiter)
     return prediction.from_stdin(encoding)
+
+
+def with_data(overrides: Sequence[str], data: str | None) -> list[str]:
+    """``--set`` overrides, plus ``data.path`` from ``--data`` when given (quoted: a path is never YAML)."""
+    return [*overrides, *([f"data.path={json.dumps(data)}"] if data is not None else [])]

@@ -21,21 +21,27 @@ from ..config import load_config
 from ..config.commands import TrainOptions
 from ..errors import UserError
 from ..util.env import launched_by_torchrun
+from .shared import with_data
 
 NAME = "train"
 HELP = "train a model from a YAML config and write a run folder"
 OPTIONS = (TrainOptions,)  # each a dataclass: its fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn train --config configs/textcnn_imdb_quickstart.yaml --data path/to/imdb",
+    "textcnn train --config configs/my_csv.yaml --data reviews.csv --set train.epochs=5",
+    "textcnn train --resume runs/textcnn-20261202-101500-ab12cd34ef56",
+)
 
 
 def run(options: TrainOptions) -> int:
     from ..runs.training import resume_run, train_run
     from ..training import SINGLE, init_distributed, shutdown, signal_of
 
-    if options.resume and (options.config or options.out):
-        raise UserError("--resume takes its config and folder from RUN_DIR; leave out --config and --out")
+    if options.resume and (options.config or options.out or options.data):
+        raise UserError("--resume takes its config, data and folder from RUN_DIR; leave out --config, --data and --out")
     if not options.resume and not options.config:
         raise UserError("train needs --config FILE (or --resume RUN_DIR)")
-    config = None if options.resume else load_config(options.config, options.overrides)
+    config = None if options.resume else load_config(options.config, with_data(options.overrides, options.data))
     # Under torchrun: join the other processes (gloo on the CPU, nccl on CUDA, from the configured device).
     distributed = init_distributed(_configured_device(options, config)) if launched_by_torchrun() else SINGLE
     progress = options.progress

@@ -16,6 +16,9 @@ from ..config.commands import VectorsOptions
 NAME = "vectors"
 HELP = "train word2vec on a dataset's own text (for the pretrained embedding modes)"
 OPTIONS = (VectorsOptions, Word2VecOptions)  # dataclasses: their fields are the flags
+EXAMPLES = (  # shown under --help
+    "textcnn vectors --data path/to/imdb --out vectors/imdb-word2vec-300d.bin",
+)
 
 
 def run(given: VectorsOptions, options: Word2VecOptions) -> int:

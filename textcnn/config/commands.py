@@ -12,6 +12,8 @@ from .models import VECTOR_FORMATS
 from .options import REQUIRED, option, port, positive_int, progress_option, set_option
 from .sections import DataConfig, TrainConfig
 
+DATA_HELP = "dataset: a hub name, a folder of split files, or one file (sets data.path; default: the config's)"
+
 
 @dataclass
 class Word2VecOptions:
@@ -60,8 +62,11 @@ class BenchOptions:
         action="append",
         metavar="FILE",
     )
+    data: str | None = option(None, DATA_HELP, metavar="PATH")
     overrides: list[str] = set_option("every config")
-    out: Path = option(Path("runs/bench"), "folder for the results", metavar="DIR")
+    out: Path | None = option(
+        None, "folder for the results (default: runs/bench-DATE-TIME-RANDOM, unique)", metavar="DIR"
+    )
     quick: bool = option(
         False, "a small subset and 2 epochs (1,500 training texts, 300 for validation): a smoke test, not a measurement"
     )
@@ -119,7 +124,10 @@ class ServeLimits:
 class TrainOptions:
     """``textcnn train``: a config to train, or a run to resume."""
 
-    config: str | None = option(None, "YAML config, e.g. configs/textcnn_imdb.yaml", metavar="FILE")
+    config: str | None = option(
+        None, "YAML config, e.g. configs/textcnn_imdb.yaml (required, unless --resume)", metavar="FILE"
+    )
+    data: str | None = option(None, DATA_HELP, metavar="PATH")
     overrides: list[str] = set_option()
     out: str | None = option(
         None,
@@ -140,6 +148,7 @@ class CvOptions:
     """``textcnn cv``: k-fold cross-validation of a config."""
 
     config: str = option(REQUIRED, "YAML config, e.g. configs/textcnn_subj.yaml", metavar="FILE")
+    data: str | None = option(None, DATA_HELP, metavar="PATH")
     folds: int = option(10, "number of folds (Kim's used 10)", metavar="K")
     overrides: list[str] = set_option("the config")
     out: str | None = option(None, "folder for the fold runs and cv.json (default: runs/cv-CONFIG-...)", metavar="DIR")
@@ -168,7 +177,7 @@ class EvaluateOptions(InferenceOptions):
     """``textcnn evaluate``: a run scored on a labelled split."""
 
     data: str | None = option(None, "dataset to score (default: the run's data.path)", metavar="PATH")
-    overrides: list[str] = set_option("the run's data section (data.KEY only), e.g. --set data.text_column=review")
+    overrides: list[str] = set_option("the run's data section (data.KEY only)")
     split: str | None = option(
         None, "split to score (default: the run's test split: 'test', else 'validation')", metavar="NAME"
     )
@@ -206,6 +215,7 @@ class PredictOptions(TextInputs):
     all: bool = option(False, "also give every class's probability", action="store_true")
     output: str | None = option(None, "write to a .jsonl or .csv file instead of standard output", metavar="FILE")
     chunk_size: int = option(4096, "texts read, predicted and written at a time", type=positive_int)
+    progress: bool = progress_option(" (a bar shows for --file and piped texts on a terminal)")
 
 
 @dataclass(kw_only=True)
@@ -214,7 +224,8 @@ class ExplainOptions(TextInputs):
 
     format: str = option("json", "output form", choices=("json", "text", "html", "png"))
     output: str | None = option(None, "write here instead of standard output (html, png: needed)", metavar="FILE")
-    top: int = option(10, "n-grams and filters listed per text", type=positive_int)
+    top_ngrams: int = option(10, "n-grams listed per text", type=positive_int, metavar="N", deprecated=("--top",))
+    top_filters: int = option(10, "filters listed per text (TextCNN runs)", type=positive_int, metavar="N")
     colour: str = option(
         "auto",
         "terminal colours in --format text (auto: when writing to a terminal)",
@@ -232,8 +243,8 @@ class FiltersOptions(InferenceOptions):
     data: str | None = option(None, "dataset to read (default: the run's data.path)", metavar="PATH")
     split: str | None = option(None, "split to read (default: the run's test split)", metavar="NAME")
     max_texts: int = option(5000, "texts read from the split", type=positive_int)
-    top: int = option(12, "filters listed", type=positive_int)
-    show: int = option(5, "n-grams shown per filter", type=positive_int)
+    top_filters: int = option(12, "filters listed", type=positive_int, metavar="N", deprecated=("--top",))
+    top_ngrams: int = option(5, "n-grams shown per filter", type=positive_int, metavar="N", deprecated=("--show",))
     output: str | None = option(None, "also write PREFIX.md, PREFIX.json and PREFIX.png", metavar="PREFIX")
     progress: bool = progress_option()
 
@@ -252,7 +263,7 @@ class VectorsOptions:
 
     data: str = option(
         DataConfig.path,
-        f"dataset: a hub name or a local folder (default: {DataConfig.path}; here ../shared/data/imdb)",
+        "dataset: a hub name, a folder of split files, or one file",
         metavar="PATH",
     )
     name: str | None = option(None, "the dataset's configuration name, if it has several", metavar="CONFIG")
@@ -281,3 +292,12 @@ class VectorsOptions:
         False, "keep HTML tags (only for runs whose data.strip_html is false)", action="store_true"
     )
     progress: bool = progress_option()
+
+
+@dataclass(kw_only=True)
+class ConfigOptions:
+    """``textcnn config``: every config key with its default and help, or one config fully resolved."""
+
+    config: str | None = option(None, "YAML config to resolve, e.g. configs/textcnn_imdb.yaml", metavar="FILE")
+    data: str | None = option(None, DATA_HELP, metavar="PATH")
+    overrides: list[str] = set_option()

@@ -6,11 +6,12 @@ model it names. Torch-free, so that configs load (and ``--help`` runs) without i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
 from .checks import check as _check
+from .options import option
 
 EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
 VECTOR_FORMATS = ("auto", "word2vec-binary", "word2vec-text", "glove", "gensim")
@@ -26,25 +27,31 @@ class ModelConfig:
     Each model's config extends this one and sets its own ``name``; defining the subclass registers it.
     """
 
-    name: str = ""
-    embedding_dim: int = 128
-    embedding_mode: str = "rand"  # rand | static | non-static | multichannel (Kim 2014)
-    vectors: str | None = None  # word vectors file for the pretrained modes
-    # true: the pretrained modes start from word2vec trained on the run's own training split (its tokens,
-    # any tokenizer kind; no labels, validation or test text read), in place of a vectors file
-    vectors_from_train: bool = False
-    vectors_format: str = "auto"  # auto (by the file's name) | word2vec-binary | word2vec-text | glove | gensim
-    embedding_init_std: float = 0.1  # random vectors ~ N(0, std^2) (rand mode, and words without a vector)
-    sparse_embedding: bool = False  # sparse gradients: the optimiser updates only the rows a batch uses
-    embedding_dropout: float = 0.0  # dropout on the word vectors (a regulariser beyond Kim's paper)
-    # > 1: each token's vector also gets learned vectors for the 2..ngrams-grams starting at it, hashed into
-    # ngram_buckets rows (fastText's trick): Chinese character pairs, which are mostly words; English word pairs
-    ngrams: int = 1
-    ngram_buckets: int = 131072
-    dropout: float = 0.5  # before the output layer
-    # > 1: a deep ensemble of this many copies, each initialised apart and trained on its own loss on the
-    # same batches; it predicts with their mean logits (training costs this many times as much)
-    members: int = 1
+    name: str = option("", "the model, which picks the rest of this section's keys: textcnn | lstm")
+    embedding_dim: int = option(128, "size of each token's vector (with word vectors: theirs)")
+    embedding_mode: str = option("rand", "rand | static | non-static | multichannel (Kim 2014)")
+    vectors: str | None = option(None, "word vectors file for the pretrained modes")
+    vectors_from_train: bool = option(
+        False,
+        "true: the pretrained modes start from word2vec trained on the run's own training split (its tokens, "
+        "any tokenizer kind; no labels, validation or test text read), in place of a vectors file",
+    )
+    vectors_format: str = option("auto", "auto (by the file's name) | word2vec-binary | word2vec-text | glove | gensim")
+    embedding_init_std: float = option(0.1, "random vectors ~ N(0, std^2) (rand mode, and words without a vector)")
+    sparse_embedding: bool = option(False, "sparse gradients: the optimiser updates only the rows a batch uses")
+    embedding_dropout: float = option(0.0, "dropout on the word vectors (a regulariser beyond Kim's paper)")
+    ngrams: int = option(
+        1,
+        "> 1: each token's vector also gets learned vectors for the 2..ngrams-grams starting at it, hashed into "
+        "ngram_buckets rows (fastText's trick): Chinese character pairs, which are mostly words; English word pairs",
+    )
+    ngram_buckets: int = option(131072, "rows of the hashed n-gram vectors (with ngrams > 1)")
+    dropout: float = option(0.5, "before the output layer")
+    members: int = option(
+        1,
+        "> 1: a deep ensemble of this many copies, each initialised apart and trained on its own loss on the "
+        "same batches; it predicts with their mean logits (training costs this many times as much)",
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -101,12 +108,14 @@ class TextCNNConfig(ModelConfig):
     """Kim (2014): parallel 1-D convolutions of several widths, max-over-time pooling."""
 
     name: str = "textcnn"
-    kernel_sizes: list[int] = field(default_factory=lambda: [3, 4, 5])  # filter widths in tokens
-    num_filters: int = 100  # filters per width
-    max_norm: float | None = 3.0  # l2 cap on each class's output weights (Kim); null: none
-    # winners: on CPU the convolution's backward reads only the window each filter's max kept (the same
-    # gradients, a fraction of the work); dense: autograd's backward over every position
-    pool_backward: str = "winners"
+    kernel_sizes: list[int] = option([3, 4, 5], "filter widths in tokens")
+    num_filters: int = option(100, "filters per width")
+    max_norm: float | None = option(3.0, "l2 cap on each class's output weights (Kim); null: none")
+    pool_backward: str = option(
+        "winners",
+        "winners: on CPU the convolution's backward reads only the window each filter's max kept (the same "
+        "gradients, a fraction of the work); dense: autograd's backward over every position",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -127,12 +136,12 @@ class LSTMConfig(ModelConfig):
     """The recurrent baseline: a (bidirectional) LSTM pooled over time."""
 
     name: str = "lstm"
-    hidden_size: int = 128  # per direction
-    num_layers: int = 1
-    bidirectional: bool = True
-    pooling: str = "max"  # max | avg over time (mask-aware), or last: the final states
-    lstm_dropout: float = 0.0  # between stacked layers
-    packed: bool = False  # run through pack_padded_sequence (same outputs; see LSTMEncoder)
+    hidden_size: int = option(128, "per direction")
+    num_layers: int = option(1, "stacked LSTM layers")
+    bidirectional: bool = option(True, "read each text both ways (hidden_size per direction)")
+    pooling: str = option("max", "max | avg over time (mask-aware), or last: the final states")
+    lstm_dropout: float = option(0.0, "between stacked layers")
+    packed: bool = option(False, "run through pack_padded_sequence (same outputs; see LSTMEncoder)")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import logging
 import types
 import typing
 from typing import Any
 
+logger = logging.getLogger(__name__)
 REQUIRED: Any = dataclasses.MISSING  # an option without a default: required (a positional one: one value)
 
 
@@ -31,6 +33,7 @@ def option(
     metavar: str | None = None,
     type: typing.Callable[[str], Any] | None = None,
     action: str | None = None,
+    deprecated: tuple[str, ...] = (),
 ) -> Any:
     """A dataclass field with a default and the help text its command-line option shows.
 
@@ -38,7 +41,8 @@ def option(
     makes it an argument (a list field takes any number); ``type`` parses and checks one value (default: the
     field's type); ``action`` is argparse's: ``append``, or ``store_true`` / ``store_false`` for a bool (else
     a bool is ``--name`` / ``--no-name``). The default is added to the help of a flag that takes a value,
-    unless it is None or the help already says ``default:``.
+    unless it is None or the help already says ``default:``. ``deprecated``: old spellings that still work,
+    hidden from ``--help``, with a warning naming the new one.
     """
     metadata = {
         "help": help,
@@ -49,6 +53,7 @@ def option(
         "metavar": metavar,
         "type": type,
         "action": action,
+        "deprecated": deprecated,
     }
     if isinstance(default, (list, dict, set)):
         return dataclasses.field(default_factory=lambda: copy.copy(default), metadata=metadata)
@@ -91,6 +96,10 @@ def add_options(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[str, 
             continue
         names, kwargs = _argument(f, hints[f.name])
         _add_argument(parser, names, kwargs)
+        for old in f.metadata.get("deprecated", ()):  # the same argument under its old name, hidden
+            hidden = {k: v for k, v in kwargs.items() if k not in ("required", "default")}
+            hidden.update(dest=_deprecated_dest(f.name, old), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            _add_argument(parser, [old], hidden)
 
 
 def _argument(f: dataclasses.Field, hint: Any) -> tuple[list[str], dict[str, Any]]:
@@ -148,9 +157,21 @@ def add_version_option(parser: argparse.ArgumentParser, version: str) -> None:
     _add_argument(parser, ["--version"], {"action": "version", "version": version})
 
 
+def _deprecated_dest(name: str, old: str) -> str:
+    return f"{name}__{old.lstrip('-').replace('-', '_')}__deprecated"
+
+
 def options_from(cls: type, args: argparse.Namespace, **values: Any) -> Any:
-    """Dataclass ``cls`` from the parsed options it declared, plus ``values`` for the other fields."""
+    """Dataclass ``cls`` from the parsed options it declared, plus ``values`` for the other fields.
+
+    A value given under a deprecated spelling is taken, with a warning naming the new one.
+    """
     for f in dataclasses.fields(cls):
+        for old in f.metadata.get("deprecated", ()):
+            if hasattr(args, _deprecated_dest(f.name, old)):
+                new = f.metadata["flag"] or "--" + f.name.replace("_", "-")
+                logger.warning(f"{old} is deprecated and will be removed in the next release; use {new}")
+                setattr(args, f.name, getattr(args, _deprecated_dest(f.name, old)))
         if "help" in f.metadata and f.name not in values and hasattr(args, f.name):
             value = getattr(args, f.name)
             values[f.name] = tuple(value) if isinstance(_default(f), tuple) and value is not None else value
@@ -159,7 +180,7 @@ def options_from(cls: type, args: argparse.Namespace, **values: Any) -> Any:
 
 def _set_help(applies_to: str) -> str:
     return (
-        f"override a value of {applies_to} by its dotted key, e.g. --set data.path=../shared/data/imdb "
+        f"override a value of {applies_to} by its dotted key, e.g. --set data.max_length=200 "
         "--set train.epochs=3 (repeatable; values are parsed as YAML)"
     )
 

@@ -5,35 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import check as _check
+from .options import option
 
 
 @dataclass
 class DataConfig:
-    path: str = (
-        "stanfordnlp/imdb"  # hub dataset id, a folder of split files, or one .csv/.tsv/.jsonl/.json/.parquet file
+    path: str = option(
+        "stanfordnlp/imdb", "hub dataset id, a folder of split files, or one .csv/.tsv/.jsonl/.json/.parquet file"
     )
-    name: str | None = None  # the dataset's config name, if it has several
-    text_column: str = "text"
-    label_column: str = "label"
-    train_split: str = "train"
-    validation_split: str | None = None  # an existing split to validate on; None: hold one out of train
-    test_split: str | None = None  # None: 'test' if the dataset has it, else 'validation'
-    val_size: float = 0.1  # held-out fraction of train (when validation_split is None)
-    test_size: float | None = None  # hold this fraction of train out as the test split (data without one)
-    drop_unlabeled: bool = False  # leave out rows with a blank label (else they are an error)
-    label_separator: str | None = None  # labels like "food|service" hold several: a multi-label run
-    encoding: str = "utf-8"  # of .csv, .tsv, .json and .jsonl files (e.g. latin-1, cp1252); a byte it lacks is an error
-    delimiter: str | None = None  # of .csv files; null: the first of , ; tab | that splits each first line alike
-    folds: int | None = None  # with fold: test on fold `fold` of train cut into this many stratified folds (cv)
-    fold: int | None = None  # which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)
-    # seeds the held-out rows (test_size, val_size, folds); null: the run's seed. Set it to vary the model's
-    # seed over the same splits, e.g. to see how much of a difference between runs is the seed's
-    split_seed: int | None = None
-    max_length: int = 400  # tokens kept per text (the rest is cut)
-    strip_html: bool = True  # replace HTML tags such as IMDB's <br /> with spaces
-    lowercase: bool = True
-    max_train_samples: int | None = None  # use only the first N shuffled training texts (quick runs)
-    max_eval_samples: int | None = None  # likewise for validation and test
+    name: str | None = option(None, "the dataset's config name, if it has several")
+    text_column: str = option("text", "the column holding each text")
+    label_column: str = option("label", "the column holding each label")
+    train_split: str = option("train", "the split to train on")
+    validation_split: str | None = option(None, "an existing split to validate on; null: hold one out of train")
+    test_split: str | None = option(None, "null: 'test' if the dataset has it, else 'validation'")
+    val_size: float = option(0.1, "held-out fraction of train (when validation_split is null)")
+    test_size: float | None = option(None, "hold this fraction of train out as the test split (data without one)")
+    drop_unlabeled: bool = option(False, "leave out rows with a blank label (else they are an error)")
+    label_separator: str | None = option(None, 'labels like "food|service" hold several: a multi-label run')
+    encoding: str = option(
+        "utf-8", "of .csv, .tsv, .json and .jsonl files (e.g. latin-1, cp1252); a byte it lacks is an error"
+    )
+    delimiter: str | None = option(
+        None, "of .csv files; null: the first of , ; tab | that splits each first line alike"
+    )
+    folds: int | None = option(None, "with fold: test on fold `fold` of train cut into this many stratified folds (cv)")
+    fold: int | None = option(None, "which fold is the test split, 0 .. folds-1 ('textcnn cv' sets both)")
+    split_seed: int | None = option(
+        None,
+        "seeds the held-out rows (test_size, val_size, folds); null: the run's seed. Set it to vary the model's "
+        "seed over the same splits, e.g. to see how much of a difference between runs is the seed's",
+    )
+    max_length: int = option(400, "tokens kept per text (the rest is cut)")
+    strip_html: bool = option(True, "replace HTML tags such as IMDB's <br /> with spaces")
+    lowercase: bool = option(True, "lowercase every text before tokenizing")
+    max_train_samples: int | None = option(None, "use only the first N shuffled training texts (quick runs)")
+    max_eval_samples: int | None = option(None, "likewise for validation and test")
 
     def __post_init__(self) -> None:
         _check(0.0 < self.val_size < 1.0, "data.val_size", self.val_size, "a fraction between 0 and 1")
@@ -74,9 +81,9 @@ class DataConfig:
 
 @dataclass
 class TokenizerConfig:
-    kind: str = "word"  # word | bpe | wordpiece | unigram (subwords: learned on the training split)
-    vocab_size: int = 30000  # including the [PAD] and [UNK] tokens
-    min_frequency: int = 2  # a word (word, bpe, wordpiece) seen fewer times in train becomes [UNK]
+    kind: str = option("word", "word | bpe | wordpiece | unigram (subwords: learned on the training split)")
+    vocab_size: int = option(30000, "including the [PAD] and [UNK] tokens")
+    min_frequency: int = option(2, "a word (word, bpe, wordpiece) seen fewer times in train becomes [UNK]")
 
     def __post_init__(self) -> None:
         _check(self.kind in TOKENIZER_KINDS, "tokenizer.kind", self.kind, f"one of {TOKENIZER_KINDS}")
@@ -91,31 +98,39 @@ SCHEDULES = ("constant", "linear", "cosine")
 
 @dataclass
 class TrainConfig:
-    epochs: int = 10
-    batch_size: int = 64
-    eval_batch_size: int = 256  # most texts per evaluation / prediction batch
-    eval_max_tokens: int = 16384  # most padded tokens per evaluation / prediction batch
-    optimizer: str = "adam"  # adam | adamw | sgd | adadelta
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9  # sgd only
-    schedule: str = "constant"  # constant | linear | cosine (decay to 0 over all epochs, per step)
-    warmup_steps: int = 0
-    grad_clip: float | None = None  # max global gradient norm; null: no clipping
-    weight_average: float | None = None  # EMA decay of the weights validated and saved (e.g. 0.998); null: none
-    patience: int | None = 3  # stop after this many validations without a better validation accuracy
-    evals_per_epoch: int = 1  # validations per epoch (more: finer early stopping and accuracy-vs-time curves)
-    bucket_chunk: int = 50  # length bucketing: sort within chunks of bucket_chunk * batch_size texts
-    pad_multiple: int = 16  # pad each batch's length up to a multiple of this (few distinct shapes: less memory)
-    # training texts longer than this are cut to a window of this many tokens at a random start, drawn
-    # anew each epoch (validation, test and prediction read whole texts); null: whole texts
-    crop_length: int | None = None
-    precision: str = "fp32"  # fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)
-    device: str = "auto"  # auto (CUDA when present) | cpu | cuda | cuda:N
-    threads: int | None = None  # CPU threads for torch; null: torch's default
-    # oneDNN (torch's CPU kernels) may use non-deterministic constructs such as atomics unless told not to;
-    # true asks for its deterministic implementations, so that the same seed gives the same run.
-    deterministic: bool = True
+    epochs: int = option(10, "passes over the training split (at most: see patience)")
+    batch_size: int = option(64, "texts per training batch (under torchrun: the global batch)")
+    eval_batch_size: int = option(256, "most texts per evaluation / prediction batch")
+    eval_max_tokens: int = option(16384, "most padded tokens per evaluation / prediction batch")
+    optimizer: str = option("adam", "adam | adamw | sgd | adadelta")
+    lr: float = option(1e-3, "learning rate (the peak, with warmup_steps or a schedule)")
+    weight_decay: float = option(0.0, "the optimiser's weight decay (L2 penalty; adamw: decoupled)")
+    momentum: float = option(0.9, "sgd only")
+    schedule: str = option("constant", "constant | linear | cosine (decay to 0 over all epochs, per step)")
+    warmup_steps: int = option(0, "steps over which the learning rate rises linearly from 0 to lr")
+    grad_clip: float | None = option(None, "max global gradient norm; null: no clipping")
+    weight_average: float | None = option(None, "EMA decay of the weights validated and saved (e.g. 0.998); null: none")
+    patience: int | None = option(3, "stop after this many validations without a better validation accuracy")
+    evals_per_epoch: int = option(1, "validations per epoch (more: finer early stopping and accuracy-vs-time curves)")
+    bucket_chunk: int = option(50, "length bucketing: sort within chunks of bucket_chunk * batch_size texts")
+    pad_multiple: int = option(
+        16, "pad each batch's length up to a multiple of this (few distinct shapes: less memory)"
+    )
+    crop_length: int | None = option(
+        None,
+        "training texts longer than this are cut to a window of this many tokens at a random start, drawn "
+        "anew each epoch (validation, test and prediction read whole texts); null: whole texts",
+    )
+    precision: str = option(
+        "fp32", "fp32 | bf16 (autocast: matrix work in bfloat16) | auto (bf16 where the hardware has it)"
+    )
+    device: str = option("auto", "auto (CUDA when present) | cpu | cuda | cuda:N")
+    threads: int | None = option(None, "CPU threads for torch; null: torch's default")
+    deterministic: bool = option(
+        True,
+        "oneDNN (torch's CPU kernels) may use non-deterministic constructs such as atomics unless told not to; "
+        "true asks for its deterministic implementations, so that the same seed gives the same run",
+    )
 
     def __post_init__(self) -> None:
         for key in (
