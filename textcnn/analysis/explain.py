@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ..models import TextClassifier, TextModel, is_textcnn
-from ..runs.scoring import label_set
+from ..runs.scoring import label_set, require_finite
 from ..text.inputs import check_texts
 from ..text.tokenizer import UNK_ID
 from ..training import objective_for
@@ -266,6 +266,8 @@ def explain_texts(run, texts: Sequence[str], *, top_filters: int = 10) -> list[d
             out.append(explain_cnn(model, text, run.class_names, top_filters=top_filters, **options))
         else:
             out.append(explain_by_occlusion(model, text, run.class_names, **options))
+    if out:
+        require_finite(np.array([list(e["probabilities"].values()) for e in out], dtype=np.float64))
     return out
 
 

@@ -26,7 +26,7 @@ from ..text.tokenizer import encode, load_tokenizer
 from ..training import objective_for, predict_logits, resolve_device, resolve_precision
 from .folder import FAILED, FINISHED, RunFolder, weight_mismatches
 from .records import RunMetrics
-from .scoring import label_set, multi_label_scores, single_label_scores
+from .scoring import label_set, multi_label_scores, require_finite, single_label_scores
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
 
@@ -116,14 +116,9 @@ class Run:
         model = self.fast_model() or self.model  # the looked-up model computes in fp32 whatever the precision
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(model, batches, self.device, precision=precision)
-        probs = objective_for(self.multi_label, self.threshold).probabilities(logits).numpy()
-        rows = np.flatnonzero(~np.isfinite(probs).all(axis=1))
-        if rows.size:  # finite weights can still overflow; NaN is not JSON, and no answer at all
-            raise RunFolderError(
-                f"{self.path}: the model gave non-finite probabilities for text {int(rows[0])}; its weights are "
-                "broken (train again with a lower train.lr)"
-            )
-        return probs
+        return require_finite(
+            objective_for(self.multi_label, self.threshold).probabilities(logits).numpy(), f"{self.path}: the model"
+        )
 
     def predict(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict]:
         """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability.

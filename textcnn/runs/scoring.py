@@ -5,7 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import RunFolderError
+
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)  # the grid a multi-label threshold is chosen from
+
+
+def require_finite(probs: np.ndarray, model: str = "the model") -> np.ndarray:
+    """``probs (N, C)`` unchanged, or a one-line error naming the first text whose probabilities are NaN or
+    infinite: finite weights can still overflow, and NaN is neither JSON nor an answer."""
+    rows = np.flatnonzero(~np.isfinite(probs).all(axis=1))
+    if rows.size:
+        raise RunFolderError(
+            f"{model} gave non-finite probabilities for text {int(rows[0])}; its weights are broken "
+            "(train again with a lower train.lr)"
+        )
+    return probs
 
 
 def choose_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
