@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import Sequence
 
+from ..config.checks import is_delimiter
 from ..errors import TextInputError, UserError
 
 
@@ -34,7 +35,7 @@ def check_text_inputs(options) -> None:
         options.text, options.file = [], None
     if options.delimiter in ("\\t", "tab"):  # a tab is hard to type in a shell
         options.delimiter = "\t"
-    if options.delimiter is not None and (len(options.delimiter) != 1 or options.delimiter in '"\r\n'):
+    if options.delimiter is not None and not is_delimiter(options.delimiter):
         raise UserError(f"--delimiter: {options.delimiter!r} is not allowed; expected one character (or \\t for a tab)")
     if options.encoding is not None:
         from ..text.reading import Reading, text_decoder

@@ -72,3 +72,18 @@ def from_dict(cls: type, values: dict[str, Any] | None, prefix: str) -> Any:
         raise ConfigError(f"unknown key {prefix}.{unknown[0]}; valid keys in {prefix}: {', '.join(names)}")
     kwargs = {k: coerce(v, hints[k], f"{prefix}.{k}") for k, v in values.items()}
     return cls(**kwargs)
+
+
+def is_text_encoding(name: str) -> bool:
+    """Whether Python knows ``name`` as a codec between bytes and text (``base64`` is bytes to bytes)."""
+    import codecs  # only here: no other check names a codec
+
+    try:
+        return getattr(codecs.lookup(name), "_is_text_encoding", True)
+    except LookupError:
+        return False
+
+
+def is_delimiter(value: str) -> bool:
+    """Whether ``value`` can split a CSV file's fields: one character, not a quote or a line break."""
+    return len(value) == 1 and value not in '"\r\n'

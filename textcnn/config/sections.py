@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import check as _check
+from .checks import is_delimiter, is_text_encoding
 from .options import option
 
 
@@ -64,15 +65,10 @@ class DataConfig:
             self.text_column,
             "a column other than data.label_column (as both, the model would read each text's label)",
         )
-        import codecs  # only here: no other config key names a codec
-
-        try:
-            text_codec = getattr(codecs.lookup(self.encoding), "_is_text_encoding", True)  # base64 is bytes to bytes
-        except LookupError:
-            text_codec = False
+        text_codec = is_text_encoding(self.encoding)
         _check(text_codec, "data.encoding", self.encoding, "a text encoding Python knows (utf-8, latin-1, cp1252...)")
         _check(
-            self.delimiter is None or (len(self.delimiter) == 1 and self.delimiter not in '"\r\n'),
+            self.delimiter is None or is_delimiter(self.delimiter),
             "data.delimiter",
             self.delimiter,
             "one character (not a quote or a line break), or null",

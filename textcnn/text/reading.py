@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import DataConfig
+from ..config.checks import is_text_encoding
 from ..errors import UserError
 
 # Single files by suffix: the datasets builder that reads them, and its options.
@@ -45,16 +46,12 @@ class Reading:
 
 def text_decoder(reading: Reading) -> codecs.IncrementalDecoder:
     """A strict incremental decoder for ``reading.encoding``; a name Python does not know is a one-line error."""
-    try:
-        info = codecs.lookup(reading.encoding)
-    except LookupError:
-        info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):  # e.g. base64: bytes to bytes
+    if not is_text_encoding(reading.encoding):
         raise UserError(
             f"{reading.encoding_key}: {reading.encoding!r} is not a text encoding Python knows "
             "(e.g. utf-8, latin-1, cp1252, utf-16)"
         )
-    return info.incrementaldecoder(errors="strict")
+    return codecs.getincrementaldecoder(reading.encoding)(errors="strict")
 
 
 def check_text_file(path: Path, reading: Reading, *, table: bool = True) -> int:
