@@ -79,8 +79,7 @@ class Run:
         except ConfigError as error:
             raise RunFolderError(f"{path / 'config.yaml'}: {error}") from None
         tokenizer = load_tokenizer(path / "tokenizer.json")
-        state, metadata = _read_weights(folder)
-        class_names = json.loads(metadata["class_names"])
+        state, class_names, multi_label, threshold = _read_weights(folder)
         model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
         problems = weight_mismatches(state, model.state_dict())
         if problems:
@@ -89,7 +88,6 @@ class Run:
         device_ = resolve_device(device)
         model.to(device_).eval()
         metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
-        multi_label, threshold = metadata.get("task") == "multi-label", float(metadata.get("threshold", 0.5))
         return cls(path, config, tokenizer, model, class_names, device_, metrics, multi_label, threshold, precompute)
 
     def fast_model(self) -> nn.Module | None:
@@ -179,15 +177,16 @@ def _check_complete(folder: RunFolder) -> None:
         )
 
 
-def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The verified weights and their metadata (class names, task, threshold); all finite, or an error."""
+def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], list[str], bool, float]:
+    """The verified weights, all finite, and what their metadata records: the class names, whether the run
+    is multi-label, and its decision threshold."""
     weights = folder.verified_weights()
     try:
         with safe_open(str(weights), "pt") as f:
             state = {key: f.get_tensor(key) for key in f.keys()}
             metadata = f.metadata() or {}
-        json.loads(metadata["class_names"])
-        float(metadata.get("threshold", 0.5))
+        class_names = json.loads(metadata["class_names"])
+        threshold = float(metadata.get("threshold", 0.5))
     except (SafetensorError, OSError, KeyError, ValueError) as error:
         raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
     broken = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
@@ -195,4 +194,4 @@ def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], dict[str,
         raise RunFolderError(
             f"{weights}: {broken} holds NaN or infinite values (training diverged); train again with a lower train.lr"
         )
-    return state, metadata
+    return state, class_names, metadata.get("task") == "multi-label", threshold
