@@ -107,20 +107,30 @@ def check_parquet_file(path: Path, reading: Reading) -> None:
         raise UserError(f"{reading.file_key}: {path} is not a Parquet file (it does not start with PAR1)")
 
 
-def first_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
-    """The whole non-blank rows, split by ``delimiter``, among the first ``SNIFF_CHARS`` characters of a file."""
-    with open(path, encoding=encoding, newline="") as f:
-        sample = f.read(SNIFF_CHARS)
-        cut = bool(f.read(1))
-    rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
-    return rows[:-1] if cut else rows  # a cut sample ends inside a row
+@dataclass(frozen=True)
+class Sample:
+    """A file's first ``SNIFF_CHARS`` characters, read once for finding and checking its delimiter."""
+
+    text: str
+    cut: bool  # the file goes on: the sample's last row may be partial
+
+    @classmethod
+    def of(cls, path: Path, encoding: str) -> Sample:
+        with open(path, encoding=encoding, newline="") as f:
+            text = f.read(SNIFF_CHARS)
+            return cls(text, bool(f.read(1)))
+
+    def rows(self, delimiter: str) -> list[list[str]]:
+        """The whole non-blank rows, split by ``delimiter``."""
+        rows = [row for row in csv.reader(io.StringIO(self.text), delimiter=delimiter) if row]
+        return rows[:-1] if self.cut else rows  # a cut sample ends inside a row
 
 
-def sniff_delimiter(path: Path, encoding: str) -> str | None:
+def sniff_delimiter(sample: Sample) -> str | None:
     """The first of ``DELIMITERS`` that splits each of the file's first rows into the same number of fields,
     two or more (a header that splits unlike the rows rules a delimiter out); None when none does."""
     for delimiter in DELIMITERS:
-        widths = {len(row) for row in first_rows(path, encoding, delimiter)}
+        widths = {len(row) for row in sample.rows(delimiter)}
         if len(widths) == 1 and widths.pop() >= 2:
             return delimiter
     return None
@@ -142,8 +152,9 @@ def file_options(path: Path, reading: Reading) -> tuple[str, dict]:
     import datasets
     import pandas as pd
 
-    delimiter = reading.delimiter or defaults.get("delimiter") or sniff_delimiter(path, reading.encoding) or ","
-    _check_first_row(path, delimiter, reading)
+    sample = Sample.of(path, reading.encoding)
+    delimiter = reading.delimiter or defaults.get("delimiter") or sniff_delimiter(sample) or ","
+    _check_first_row(path, sample, delimiter, reading)
     try:
         columns = pd.read_csv(path, sep=delimiter, encoding=reading.encoding, nrows=0).columns
     except Exception as error:  # pandas' parser errors
@@ -153,10 +164,10 @@ def file_options(path: Path, reading: Reading) -> tuple[str, dict]:
     return builder, {"delimiter": delimiter, "encoding": reading.encoding, "na_filter": False, "features": features}
 
 
-def _check_first_row(path: Path, delimiter: str, reading: Reading) -> None:
+def _check_first_row(path: Path, sample: Sample, delimiter: str, reading: Reading) -> None:
     """A first row with more fields than the header is an error: pandas would silently take the extra
     leading fields for an index and shift every column (an unquoted delimiter in a text, or the wrong one)."""
-    header, first = (first_rows(path, reading.encoding, delimiter) + [[], []])[:2]
+    header, first = (sample.rows(delimiter) + [[], []])[:2]
     if first and len(first) > len(header):
         raise UserError(
             f"{reading.file_key}: the first row of {path} has {len(first)} fields where its header has {len(header)} "
