@@ -17,6 +17,19 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # 2-core machine slow every test down several times over.
     torch.set_num_threads(1)
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_this_session(tmp_path_factory):
+    """Learned word vectors go to a cache of the test session's own, never the user's ~/.cache (subprocesses too)."""
+    previous = os.environ.get("TEXTCNN_CACHE")
+    os.environ["TEXTCNN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("TEXTCNN_CACHE", None)
+    else:
+        os.environ["TEXTCNN_CACHE"] = previous
+
+
 POSITIVE = ["great", "wonderful", "superb", "loved", "brilliant", "moving", "delightful"]
 NEGATIVE = ["awful", "terrible", "boring", "hated", "worst", "dull", "painful"]
 FILLER = (

@@ -5,6 +5,7 @@ from PIL import Image
 
 from tests.conftest import TINY_OVERRIDES
 from textcnn.bench.machine import PeakMemory
+from textcnn.text import learned_vectors
 from textcnn.bench.records import BenchReport, Spread
 from textcnn.bench.report import markdown_table, time_to_accuracy
 from textcnn.bench.run import BenchOptions, run_bench
@@ -148,12 +149,34 @@ def test_bench_stops_early_on_a_missing_vectors_file(capsys):
     assert "word vectors file not found: /no/such.bin" in capsys.readouterr().err
 
 
-def test_bench_refuses_vectors_learned_inside_the_run(capsys):
-    argv = ["bench", "--quick", "--set", "data.path=unused", "--set", "model.vectors=null"]
-    argv += ["--set", "model.vectors_from_train=true"]
-    argv += ["--config", "configs/textcnn_imdb_static.yaml", "--config", "configs/lstm_imdb_nonstatic.yaml"]
-    assert main(argv) == 2
-    assert "bench takes vectors from a file" in capsys.readouterr().err
+def test_vectors_learned_in_the_run_are_learned_once_timed_and_counted(tiny_data, tmp_path, log_lines):
+    overrides = [
+        f"data.path={tiny_data}",
+        "data.max_length=64",
+        *[o for o in TINY_OVERRIDES if not o.startswith(("train.epochs", "model.embedding_dim"))],
+        "train.epochs=1",
+        "model.embedding_dim=12",
+        "model.vectors=null",
+        "model.vectors_from_train=true",
+    ]
+    options = BenchOptions(
+        configs=["configs/textcnn_imdb_nonstatic.yaml", "configs/lstm_imdb_nonstatic.yaml"],
+        overrides=overrides,
+        out=tmp_path / "bench",
+        quick=True,
+        evals_per_epoch=1,
+        infer_texts=20,
+        latency_texts=5,
+        progress=False,
+    )
+    cache = learned_vectors.cache_folder()
+    before = sorted(cache.glob("*.bin")) if cache.is_dir() else []
+    report = run_bench(options)
+    assert sum("(model.vectors_from_train)" in line for line in log_lines()) == 1  # the same settings: shared
+    for entry in report.models.values():
+        assert entry.vectors_seconds > 0 and entry.vectors_seconds_from == "learned in this bench (word2vec)"
+        assert entry.train_seconds_total > report.prep_seconds + entry.vectors_seconds
+    assert (sorted(cache.glob("*.bin")) if cache.is_dir() else []) == before  # timed, so never read from the cache
 
 
 def test_bench_checks_each_config_against_the_vectors_it_shares(tiny_vectors, capsys):

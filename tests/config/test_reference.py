@@ -9,7 +9,7 @@ import yaml
 from textcnn.cli.main import build_parser
 from textcnn.config import LSTMConfig, RunConfig, TextCNNConfig, load_config
 from textcnn.config.reference import cli_reference, config_defaults_yaml, config_keys, config_reference
-from textcnn.config.sections import DataConfig, TokenizerConfig, TrainConfig
+from textcnn.config.sections import DataConfig, TokenizerConfig, TrainConfig, Word2VecConfig
 
 REFERENCE = Path(__file__).parents[2] / "docs" / "reference"
 STALE = "is out of date: run python scripts/make_reference.py"
@@ -28,7 +28,8 @@ def test_every_config_key_is_listed_once_with_its_help():
     keys = [key.key for key in config_keys()]
     assert len(keys) == len(set(keys))
     expected = {"seed"}
-    for prefix, cls in (("data", DataConfig), ("tokenizer", TokenizerConfig), ("train", TrainConfig)):
+    sections = (("data", DataConfig), ("tokenizer", TokenizerConfig), ("word2vec", Word2VecConfig), ("train", TrainConfig))
+    for prefix, cls in sections:
         expected |= {f"{prefix}.{f.name}" for f in dataclasses.fields(cls)}
     for cls in (TextCNNConfig, LSTMConfig):
         expected |= {f"model.{f.name}" for f in dataclasses.fields(cls)}

@@ -55,26 +55,50 @@ class FirstRun:
 
 
 @dataclass
+class SharedVectors:
+    """Word vectors the bench hands to every config that starts from them, and the seconds they took to make."""
+
+    vectors: object  # gensim KeyedVectors
+    seconds: float | None  # None: not recorded
+    seconds_from: str  # where the seconds come from
+
+
+def vectors_source(config: RunConfig) -> tuple:
+    """What a config's vectors come from: its file, or the settings it learns them with (configs sharing it share them)."""
+    if config.model.vectors_from_train:
+        return ("learned", config.model.embedding_dim, config.seed, json.dumps(dataclasses.asdict(config.word2vec)))
+    return ("file", config.model.vectors, config.model.vectors_format)
+
+
+@dataclass
 class ModelRuns:
     """One model's training runs, every repeat, and what its first run measured."""
 
     runs: list[TrainingRun]
     first: FirstRun | None = None
+    vectors: SharedVectors | None = None  # the word vectors it started from, if any
 
 
 def train_models(
-    names: list[str], configs: list[RunConfig], data: PreparedData, vectors: dict, options: BenchOptions, out: Path
+    names: list[str],
+    configs: list[RunConfig],
+    data: PreparedData,
+    vectors: dict[tuple, SharedVectors],
+    options: BenchOptions,
+    out: Path,
 ) -> dict[str, ModelRuns]:
     """Train every config ``options.repeats`` times, seeds ``config.seed + repeat``, and measure the first runs.
 
     The repeats are interleaved (each model once, then each again), so that drift in the machine's speed hits
     every model alike.
     """
-    results = {name: ModelRuns(runs=[]) for name in names}
+    results = {
+        name: ModelRuns(runs=[], vectors=vectors.get(vectors_source(config)) if config.model.pretrained else None)
+        for name, config in zip(names, configs)
+    }
     for repeat in range(options.repeats):
         for name, config in zip(names, configs):
-            key = (config.model.vectors, config.model.vectors_format)
-            model_vectors = vectors.get(key) if config.model.pretrained else None
+            model_vectors = results[name].vectors.vectors if results[name].vectors else None
             run, first = _train_once(name, config, repeat, data, model_vectors, options, out)
             results[name].runs.append(run)
             results[name].first = results[name].first or first

@@ -12,7 +12,7 @@ import statistics
 from ..config import BenchOptions, RunConfig
 from ..runs.setup import PreparedData
 from .machine import machine_info
-from .models import ModelRuns, vectors_time
+from .models import ModelRuns
 from .records import BenchData, BenchReport, ModelBench, PeerResult, Speedup, Spread, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,9 @@ def _model_bench(
     """One model's entry: its runs, and the figures taken over them and over its first run."""
     runs, first = trained.runs, trained.first
     median = spread.median if spread is not None else float("nan")
-    vectors_seconds, vectors_from = vectors_time(config)
+    vectors_seconds, vectors_from = (
+        (trained.vectors.seconds, trained.vectors.seconds_from) if trained.vectors else (None, "")
+    )
     return ModelBench(
         config=path,
         model=_settings(config.model),

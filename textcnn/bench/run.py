@@ -22,8 +22,8 @@ from pathlib import Path
 from ..config import DEFAULT_BENCH_CONFIGS, BenchOptions, RunConfig, load_config  # noqa: F401 (re-exported)
 from ..errors import UserError
 from ..runs.folder import default_run_dir
-from ..runs.setup import PreparedData, check_vectors_size, prepare_data, read_vectors
-from .models import train_models
+from ..runs.setup import PreparedData, check_vectors_size, learn_run_vectors, prepare_data, read_vectors
+from .models import SharedVectors, train_models, vectors_source, vectors_time
 from .peers import run_peers
 from .records import BenchReport
 from .report import build_report, markdown_table
@@ -51,6 +51,7 @@ def run_bench(options: BenchOptions) -> BenchReport:
     out = Path(options.out) if options.out is not None else default_run_dir("bench")
     out.mkdir(parents=True, exist_ok=True)
     data, prep_seconds = _prepare_data(configs[0])
+    vectors.update(learn_shared_vectors(configs, data))
     peers = run_peers(options, data.splits, configs[0].data)  # first: minutes, where the networks take longer
     trained = train_models(model_names(configs), configs, data, vectors, options, out)
     report = build_report(options, configs, data, prep_seconds, trained, peers)
@@ -65,9 +66,6 @@ def load_configs(options: BenchOptions) -> list[RunConfig]:
     if len(configs) < 2:
         raise UserError("bench compares two or more configs")
     check_comparable(configs, options.configs)
-    for config, path in zip(configs, options.configs):
-        if config.model.vectors_from_train:  # their word2vec time would go uncounted in the totals
-            raise UserError(f"{path}: bench takes vectors from a file (textcnn vectors), not model.vectors_from_train")
     return configs
 
 
@@ -91,16 +89,37 @@ def check_comparable(configs: list[RunConfig], paths: list[str]) -> None:
             )
 
 
-def read_shared_vectors(configs: list[RunConfig]) -> dict:
-    """The word vectors of the pretrained embedding modes, read once per file and checked against each config."""
-    vectors = {}
+def read_shared_vectors(configs: list[RunConfig]) -> dict[tuple, SharedVectors]:
+    """The word vectors files of the pretrained embedding modes, read once per file and checked against each config.
+
+    Their seconds are the ones recorded beside the file (:func:`~.models.vectors_time`).
+    """
+    vectors: dict[tuple, SharedVectors] = {}
     for config in configs:
-        key = (config.model.vectors, config.model.vectors_format)
-        if config.model.pretrained and key not in vectors:
-            vectors[key] = read_vectors(config.model)
-        elif config.model.pretrained:
-            check_vectors_size(config.model, vectors[key])
+        if not config.model.vectors_file:
+            continue
+        key = vectors_source(config)
+        if key not in vectors:
+            vectors[key] = SharedVectors(read_vectors(config.model), *vectors_time(config))
+        else:
+            check_vectors_size(config.model, vectors[key].vectors)
     return vectors
+
+
+def learn_shared_vectors(configs: list[RunConfig], data: PreparedData) -> dict[tuple, SharedVectors]:
+    """The vectors the configs with ``model.vectors_from_train`` learn, once per setting, timed here.
+
+    Never from the cache: a total that left word2vec out would not compare with the others.
+    """
+    learned: dict[tuple, SharedVectors] = {}
+    for config in configs:
+        key = vectors_source(config)
+        if config.model.vectors_from_train and key not in learned:
+            uncached = dataclasses.replace(config, word2vec=dataclasses.replace(config.word2vec, cache=False))
+            started = time.perf_counter()
+            vectors = learn_run_vectors(uncached, data)
+            learned[key] = SharedVectors(vectors, time.perf_counter() - started, "learned in this bench (word2vec)")
+    return learned
 
 
 def _prepare_data(config: RunConfig) -> tuple[PreparedData, float]:

@@ -1,11 +1,12 @@
 """Dataclass configs loaded from YAML whose keys are the field names, validated with errors naming the key.
 
-A run config has four sections plus a seed::
+A run config has five sections plus a seed::
 
     seed: 0
     data: {path: stanfordnlp/imdb, max_length: 400, ...}      # DataConfig
     tokenizer: {vocab_size: 30000, min_frequency: 2}          # TokenizerConfig
     model: {name: textcnn, embedding_dim: 128, ...}           # the registered model's own config class
+    word2vec: {epochs: 5, splits: null, cache: true, ...}     # Word2VecConfig: vectors learned in the run
     train: {epochs: 10, lr: 0.001, ...}                       # TrainConfig
 
 ``model.name`` picks the model's config class, a :class:`ModelConfig` subclass, and the rest of
@@ -29,7 +30,16 @@ from .models import (
     TextCNNConfig,
     model_config_class,
 )
-from .sections import OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS, DataConfig, TokenizerConfig, TrainConfig
+from .sections import (
+    OPTIMIZERS,
+    SCHEDULES,
+    TOKENIZER_KINDS,
+    DataConfig,
+    TokenizerConfig,
+    TrainConfig,
+    Word2VecConfig,
+    Word2VecSettings,
+)
 
 __all__ = [
     "DEFAULT_BENCH_CONFIGS",
@@ -49,7 +59,9 @@ __all__ = [
     "TextCNNConfig",
     "TokenizerConfig",
     "TrainConfig",
+    "Word2VecConfig",
     "Word2VecOptions",
+    "Word2VecSettings",
     "build_config",
     "from_dict",
     "load_config",

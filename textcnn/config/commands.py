@@ -10,42 +10,21 @@ from pathlib import Path
 from ..errors import ConfigError
 from .models import VECTOR_FORMATS
 from .options import REQUIRED, option, port, positive_int, progress_option, set_option
-from .sections import DataConfig, TrainConfig
+from .sections import DataConfig, TrainConfig, Word2VecSettings
 
 DATA_HELP = "dataset: a hub name, a folder of split files, or one file (sets data.path; default: the config's)"
 
 
 @dataclass
-class Word2VecOptions:
-    """word2vec's settings (gensim ``Word2Vec`` arguments under clearer names)."""
+class Word2VecOptions(Word2VecSettings):
+    """``textcnn vectors``'s word2vec: the shared settings plus the vectors' size, the rarest word kept, threads, seed."""
 
     dim: int = option(300, "vector size (Kim's vectors have 300)")
-    window: int = option(5, "context words on each side")
-    epochs: int = option(5, "passes over the text")
     min_count: int = option(5, "words seen fewer times get no vector")
-    architecture: str = option(
-        "skipgram",
-        "skipgram predicts the context from each word (better for rare words); cbow predicts each word from its "
-        "context (faster)",
-        choices=("skipgram", "cbow"),
-    )
-    negative: int = option(5, "negative samples per word")
-    sample: float = option(1e-3, "down-sampling threshold for very frequent words")
     workers: int = option(
         0, "worker threads: 0 is one per CPU core; 1 gives the same vectors on every run, more slowly"
     )
     seed: int = option(0, "random seed of the initial vectors")
-
-    def __post_init__(self) -> None:
-        for key in ("dim", "window", "epochs", "min_count", "negative"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{key}: {getattr(self, key)!r} is not allowed; expected >= 1")
-        if self.architecture not in ("skipgram", "cbow"):
-            raise ConfigError(f"architecture: {self.architecture!r} is not allowed; expected skipgram or cbow")
-        if self.workers < 0:
-            raise ConfigError(f"workers: {self.workers!r} is not allowed; expected >= 0 (0: one per core)")
-        if self.sample < 0:
-            raise ConfigError(f"sample: {self.sample!r} is not allowed; expected >= 0")
 
 
 DEFAULT_BENCH_CONFIGS = ("configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml")

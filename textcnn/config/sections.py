@@ -1,8 +1,10 @@
-"""The run's sections other than the model: data, tokenizer and training (``data:``, ``tokenizer:``, ``train:``)."""
+"""The run's sections other than the model: data, tokenizer, word2vec and training (``data:``, ``tokenizer:``,
+``word2vec:``, ``train:``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .checks import check as _check
 from .checks import is_delimiter, is_text_encoding
@@ -88,6 +90,68 @@ class TokenizerConfig:
 
 
 TOKENIZER_KINDS = ("word", "bpe", "wordpiece", "unigram")
+WORD2VEC_ARCHITECTURES = ("skipgram", "cbow")
+
+
+@dataclass
+class Word2VecSettings:
+    """word2vec's training settings (gensim ``Word2Vec`` arguments under clearer names), shared by
+    ``textcnn vectors`` (:class:`~textcnn.config.Word2VecOptions`) and a run's ``word2vec:`` section."""
+
+    _key_prefix: ClassVar[str] = ""  # how errors name the keys: "word2vec." in a run config, "" for flags
+
+    window: int = option(5, "context words on each side")
+    epochs: int = option(5, "passes over the text")
+    architecture: str = option(
+        "skipgram",
+        "skipgram predicts the context from each word (better for rare words); cbow predicts each word from its "
+        "context (faster)",
+        choices=WORD2VEC_ARCHITECTURES,
+    )
+    negative: int = option(5, "negative samples per word")
+    sample: float = option(1e-3, "down-sampling threshold for very frequent words")
+
+    def __post_init__(self) -> None:
+        for key in ("window", "epochs", "negative", "dim", "min_count"):
+            if hasattr(self, key):
+                _check(getattr(self, key) >= 1, self._key_prefix + key, getattr(self, key), ">= 1")
+        _check(
+            self.architecture in WORD2VEC_ARCHITECTURES,
+            self._key_prefix + "architecture",
+            self.architecture,
+            f"one of {WORD2VEC_ARCHITECTURES}",
+        )
+        _check(self.sample >= 0, self._key_prefix + "sample", self.sample, ">= 0")
+        if hasattr(self, "workers"):
+            _check(self.workers >= 0, self._key_prefix + "workers", self.workers, ">= 0 (0: one per core)")
+
+
+@dataclass
+class Word2VecConfig(Word2VecSettings):
+    """The word vectors a run learns itself (``model.vectors_from_train: true``): from which text, how, cached where.
+
+    word2vec reads the run's own tokens: its training texts (never validation or test) plus the
+    unlabeled splits, encoded by the run's tokenizer. The vectors are cached under a key made of
+    those tokens, the tokenizer and these settings, so a rerun on the same text does not learn them again.
+    """
+
+    _key_prefix: ClassVar[str] = "word2vec."
+
+    splits: list[str] | None = option(
+        None,
+        "splits read for their text alone, beside the training texts (null: every split the run does not train, "
+        "validate or test on, such as IMDB's 50,000 unlabeled reviews; []: none); test text is refused",
+    )
+    workers: int = option(
+        1, "threads: 1 learns the same vectors on every machine; 0 is one per core (faster; slightly different vectors)"
+    )
+    cache: bool = option(
+        True,
+        "keep learned vectors in $TEXTCNN_CACHE/vectors (default ~/.cache/textcnn/vectors), keyed by the tokens and "
+        "settings they come from, and reuse them",
+    )
+
+
 OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine")
 

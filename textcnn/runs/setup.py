@@ -18,10 +18,11 @@ from ..config import RunConfig
 from ..errors import ConfigError
 from ..models import ModelConfig, TextModel, get_model
 from ..text.batching import BucketedBatches, eval_batches, train_batches
-from ..text.data import TextSplits, load_splits
+from ..text.data import TextSplits, load_corpus, load_splits
+from ..text.learned_vectors import cache_folder, learn_vectors, word2vec_options
 from ..text.token_store import TokenStore
 from ..text.tokenizer import PAD_ID, UNK_ID, encode, tokenization_warnings, tokenizer_from_config
-from ..text.vectors import Coverage, Word2VecOptions, load_vectors, train_vectors_on_tokens, vectors_for_vocab
+from ..text.vectors import Coverage, load_vectors, vectors_for_vocab
 from ..training import (
     SINGLE,
     Distributed,
@@ -66,6 +67,25 @@ def load_pretrained_embedding(
     )
     model.load_vectors(table)
     return coverage
+
+
+def learn_run_vectors(config: RunConfig, data: PreparedData, *, progress: bool = False) -> KeyedVectors:
+    """word2vec on the run's training texts plus its unlabeled splits (``word2vec.splits``), in its own tokens.
+
+    Never validation or test text. Cached by the tokens and settings (:mod:`textcnn.text.learned_vectors`).
+    """
+    unlabeled, names = load_corpus(config.data, config.word2vec.splits, besides_training=True)
+    texts = [data.train_ids] + ([encode(data.tokenizer, unlabeled)] if unlabeled else [])
+    options = word2vec_options(config.word2vec, dim=config.model.embedding_dim, seed=config.seed)
+    what = f"{len(data.train_ids):,} training texts" + "".join(f" + split {name!r}" for name in names)
+    logger.info(
+        f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on {what} (model.vectors_from_train)"
+    )
+    cache = cache_folder() if config.word2vec.cache else None
+    vectors, info = learn_vectors(data.tokenizer, texts, options, cache=cache, progress=progress)
+    if not info["cached"]:
+        logger.info(f"vectors: {info['vocabulary']:,} tokens x {options.dim} dims learned in {info['seconds']:.0f} s")
+    return vectors
 
 
 # ------------------------------------------------------------------------------------------- the setup
@@ -155,28 +175,21 @@ def prepare_run(
     vectors: KeyedVectors | None = None,
     learn_vectors: bool = False,
     distributed: Distributed = SINGLE,
+    progress: bool = False,
 ) -> PreparedRun:
     """The run setup: data (given, or loaded with ``tokenizer`` if given), a seeded model, its vectors, batches.
 
     ``vectors`` fill a pretrained embedding mode; so do, with ``learn_vectors`` and
-    ``model.vectors_from_train``, vectors that word2vec learns here from the training split. Without
+    ``model.vectors_from_train``, vectors that word2vec learns from the run's own text
+    (:func:`learn_run_vectors`; ``progress``: its bars). Without
     either the pretrained tables stay random (as when a checkpoint's weights will replace them anyway).
     With several processes each gets its shard of every split's batches
     (:class:`~textcnn.training.ShardedBatches`).
     """
     data = data or prepare_data(config, tokenizer=tokenizer, distributed=distributed)
     if vectors is None and learn_vectors and config.model.vectors_from_train:
-        # One worker thread: the same vectors on every run. With several processes rank 0 learns them and
-        # hands them over, as it does the tokenizer, instead of each process repeating the same word2vec.
-        learned = None
-        if distributed.is_main:
-            options = Word2VecOptions(dim=config.model.embedding_dim, min_count=1, workers=1, seed=config.seed)
-            logger.info(
-                f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on the training split's "
-                "tokens (model.vectors_from_train)"
-            )
-            learned = train_vectors_on_tokens(data.train_ids, data.tokenizer, options)
-        vectors = distributed.share(learned)
+        # Rank 0 learns them (or reads them from the cache) and hands them over, as it does the tokenizer.
+        vectors = distributed.share(learn_run_vectors(config, data, progress=progress) if distributed.is_main else None)
     if distributed.backend == "nccl" and config.model.sparse_embedding:
         logger.info("model.sparse_embedding: NCCL cannot average sparse gradients; the embedding trains dense")
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))

@@ -146,7 +146,7 @@ def _train(
     if not distributed.is_main:  # rank 0 alone logs and shows progress (and writes: FollowerFolder)
         progress = False
         logging.getLogger(ROOT).setLevel(logging.ERROR)
-    prepared, run_info = _set_up(folder, config, checkpoint, distributed)
+    prepared, run_info = _set_up(folder, config, checkpoint, distributed, progress=progress)
     trainer = Trainer(
         config.train,
         objective=objective_for(prepared.data.splits.multi_label),
@@ -172,7 +172,7 @@ def _train(
 
 
 def _set_up(
-    folder: RunFolder, config: RunConfig, checkpoint: dict | None, distributed: Distributed
+    folder: RunFolder, config: RunConfig, checkpoint: dict | None, distributed: Distributed, *, progress: bool
 ) -> tuple[PreparedRun, dict]:
     """The run setup, with the folder's tokenizer, splits and config written (or, resuming, checked)."""
     resuming = checkpoint is not None
@@ -182,7 +182,12 @@ def _set_up(
     saved_tokenizer = folder.path / "tokenizer.json"
     tokenizer = load_tokenizer(saved_tokenizer) if resuming and saved_tokenizer.exists() else None
     prepared = prepare_run(
-        config, tokenizer=tokenizer, vectors=vectors, learn_vectors=not resuming, distributed=distributed
+        config,
+        tokenizer=tokenizer,
+        vectors=vectors,
+        learn_vectors=not resuming,
+        distributed=distributed,
+        progress=progress,
     )
     del vectors  # the model holds its own copy; the file's full table is not needed for training
     if tokenizer is None:

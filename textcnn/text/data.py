@@ -306,24 +306,31 @@ def load_eval_split(config: DataConfig, split: str | None, class_names: list[str
     return split, _labeled(raw[split], config, class_names, split)
 
 
-def load_corpus(config: DataConfig, splits: list[str] | None = None) -> tuple[list[str], list[str]]:
+def load_corpus(
+    config: DataConfig, splits: list[str] | None = None, *, besides_training: bool = False
+) -> tuple[list[str], list[str]]:
     """Texts (labels ignored) of the named splits, for unsupervised training such as word vectors.
 
-    ``splits=None`` takes every split but the ones runs evaluate on (``data.test_split``, ``test``,
-    ``validation``): for IMDB, train and the 50,000 unlabeled reviews. Asking for the test split is
-    an error, so test text never reaches the vectors. Returns the texts and the splits used.
+    ``splits=None`` takes every split but the ones runs evaluate on (``data.test_split``,
+    ``data.validation_split``, ``test``, ``validation``): for IMDB, train and the 50,000 unlabeled
+    reviews. Asking for one of those is an error, so test text never reaches the vectors.
+    ``besides_training`` leaves out ``data.train_split`` too (a run reads its training texts itself,
+    without the validation texts held out of them). Returns the texts and the splits used.
     """
     raw = load_raw(config)
-    held_out = {"test", "validation", *([config.test_split] if config.test_split else [])}
+    held_out = {"test", "validation", *(name for name in (config.test_split, config.validation_split) if name)}
+    skipped = {config.train_split} if besides_training else set()
     if splits is None:
-        splits = [name for name in raw.keys() if name not in held_out]
-        if not splits:
+        splits = [name for name in raw.keys() if name not in held_out | skipped]
+        if not splits and not besides_training:
             raise UserError(f"the dataset has no split besides the held-out ones (splits: {', '.join(raw.keys())})")
     for name in splits:
         if name not in raw:
             raise UserError(f"the dataset has no split {name!r} (splits: {', '.join(raw.keys())})")
         if name in held_out:
             raise UserError(f"split {name!r} is held out for evaluation; word vectors never see it")
+        if name in skipped:
+            raise UserError(f"split {name!r} is the training split, which the run reads already; name other splits")
         if config.text_column not in raw[name].column_names:
             raise UserError(
                 f"split {name!r} has no column {config.text_column!r} (columns: {', '.join(raw[name].column_names)})"

@@ -40,7 +40,6 @@ from .tokenizer import WORD_PATTERN, build_tokenizer
 
 if TYPE_CHECKING:  # gensim is imported where it is used: it is slow to import
     from gensim.models import KeyedVectors
-    from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -145,22 +144,6 @@ def train_word2vec(
         "workers": workers,
     }
     return model.wv, stats
-
-
-def train_vectors_on_tokens(ids: Sequence[np.ndarray], tokenizer: Tokenizer, options: Word2VecOptions) -> KeyedVectors:
-    """word2vec on texts already encoded by ``tokenizer`` (``ids``: one id array per text), keyed by its tokens.
-
-    What ``model.vectors_from_train`` runs on the training split: the words are the vocabulary's own
-    tokens, whatever the tokenizer's kind (words, CJK characters, subwords). word2vec sees each token as
-    its id, so a token with a space in it cannot split a sentence.
-    """
-    from gensim.models import KeyedVectors
-
-    sentences = (list(map(str, text.tolist())) for text in ids)
-    by_id, _ = train_word2vec(sentences, options, num_sentences=len(ids), progress=False)
-    vectors = KeyedVectors(options.dim)
-    vectors.add_vectors([tokenizer.id_to_token(int(key)) for key in by_id.index_to_key], by_id.vectors)
-    return vectors
 
 
 # ------------------------------------------------------------------------------------------- file formats
