@@ -37,7 +37,6 @@ MODEL = [
     "model.embedding_dim=64",
     "model.num_filters=64",
     "model.sparse_embedding=true",
-    "model.pool_backward=dense",  # as README's figures were measured (before the winners' backward)
 ]
 TRAIN = ["train.epochs=1", "train.patience=null", "train.evals_per_epoch=1", "train.precision=auto"]
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -5,13 +5,13 @@ from PIL import Image
 
 from tests.conftest import TINY_OVERRIDES
 from textcnn.bench.machine import PeakMemory
-from textcnn.text import learned_vectors
 from textcnn.bench.records import BenchReport, Spread
 from textcnn.bench.report import markdown_table, time_to_accuracy
 from textcnn.bench.run import BenchOptions, run_bench
 from textcnn.cli.main import main
 from textcnn.errors import RunFolderError
 from textcnn.runs.records import read_record
+from textcnn.text import learned_vectors
 
 
 def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):

@@ -28,7 +28,12 @@ def test_every_config_key_is_listed_once_with_its_help():
     keys = [key.key for key in config_keys()]
     assert len(keys) == len(set(keys))
     expected = {"seed"}
-    sections = (("data", DataConfig), ("tokenizer", TokenizerConfig), ("word2vec", Word2VecConfig), ("train", TrainConfig))
+    sections = (
+        ("data", DataConfig),
+        ("tokenizer", TokenizerConfig),
+        ("word2vec", Word2VecConfig),
+        ("train", TrainConfig),
+    )
     for prefix, cls in sections:
         expected |= {f"{prefix}.{f.name}" for f in dataclasses.fields(cls)}
     for cls in (TextCNNConfig, LSTMConfig):

@@ -123,7 +123,8 @@ def run_torchrun(*args: str, nproc: int = 2) -> subprocess.CompletedProcess:
     command = [*torchrun(nproc=nproc), *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=240, env=_quiet_env())
     if result.returncode != 0 and "Signal 11 (SIGSEGV)" in result.stderr and "--out" in args:
-        warnings.warn(f"a torchrun process crashed (SIGSEGV); running it once more:\n{result.stderr[-4000:]}")
+        crash = result.stderr[-4000:]
+        warnings.warn(f"a torchrun process crashed (SIGSEGV); running it once more:\n{crash}", stacklevel=2)
         shutil.rmtree(args[args.index("--out") + 1], ignore_errors=True)  # the crashed run's folder
         result = subprocess.run(command, capture_output=True, text=True, timeout=240, env=_quiet_env())
     assert result.returncode == 0, result.stdout + result.stderr

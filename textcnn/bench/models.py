@@ -64,7 +64,7 @@ class SharedVectors:
 
 
 def vectors_source(config: RunConfig) -> tuple:
-    """What a config's vectors come from: its file, or the settings it learns them with (configs sharing it share them)."""
+    """What a config's vectors come from: its file, or the settings it learns them with (shared by configs alike)."""
     if config.model.vectors_from_train:
         return ("learned", config.model.embedding_dim, config.seed, json.dumps(dataclasses.asdict(config.word2vec)))
     return ("file", config.model.vectors, config.model.vectors_format)

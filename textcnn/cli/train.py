@@ -37,10 +37,8 @@ def run(options: TrainOptions) -> int:
     from ..runs.training import resume_run, train_run
     from ..training import SINGLE, init_distributed, shutdown, signal_of
 
-    if options.resume and (options.config or options.out or options.data):
-        raise UserError("--resume takes its config, data and folder from RUN_DIR; leave out --config, --data and --out")
-    if not options.resume and not options.config:
-        raise UserError("train needs --config FILE (or --resume RUN_DIR)")
+    if options.resume and (options.out or options.data):  # argparse has already refused --config beside it
+        raise UserError("--resume takes its config, data and folder from RUN_DIR; leave out --data and --out")
     config = None if options.resume else load_config(options.config, with_data(options.overrides, options.data))
     # Under torchrun: join the other processes (gloo on the CPU, nccl on CUDA, from the configured device).
     distributed = init_distributed(_configured_device(options, config)) if launched_by_torchrun() else SINGLE

@@ -17,7 +17,7 @@ DATA_HELP = "dataset: a hub name, a folder of split files, or one file (sets dat
 
 @dataclass
 class Word2VecOptions(Word2VecSettings):
-    """``textcnn vectors``'s word2vec: the shared settings plus the vectors' size, the rarest word kept, threads, seed."""
+    """``textcnn vectors``'s word2vec: the shared settings, plus the size, the rarest word kept, threads and seed."""
 
     dim: int = option(300, "vector size (Kim's vectors have 300)")
     min_count: int = option(5, "words seen fewer times get no vector")
@@ -104,7 +104,14 @@ class TrainOptions:
     """``textcnn train``: a config to train, or a run to resume."""
 
     config: str | None = option(
-        None, "YAML config, e.g. configs/textcnn_imdb.yaml (required, unless --resume)", metavar="FILE"
+        None, "YAML config, e.g. configs/textcnn_imdb.yaml (this or --resume)", metavar="FILE", one_of="source"
+    )
+    resume: str | None = option(
+        None,
+        "continue an unfinished run (interrupted or killed) from its last checkpoint, with its own config; "
+        "--set may change only train.epochs and train.patience",
+        metavar="RUN_DIR",
+        one_of="source",
     )
     data: str | None = option(None, DATA_HELP, metavar="PATH")
     overrides: list[str] = set_option()
@@ -112,12 +119,6 @@ class TrainOptions:
         None,
         "run folder to create; it must not exist or be empty (default: runs/MODEL-DATE-TIME-RANDOM, unique)",
         metavar="DIR",
-    )
-    resume: str | None = option(
-        None,
-        "continue an unfinished run (interrupted or killed) from its last checkpoint, with its own config; "
-        "--set may change only train.epochs and train.patience",
-        metavar="RUN_DIR",
     )
     progress: bool = progress_option(" (per-epoch lines still print)")
 

@@ -34,6 +34,7 @@ def option(
     type: typing.Callable[[str], Any] | None = None,
     action: str | None = None,
     deprecated: tuple[str, ...] = (),
+    one_of: str | None = None,
 ) -> Any:
     """A dataclass field with a default and the help text its command-line option shows.
 
@@ -42,7 +43,8 @@ def option(
     field's type); ``action`` is argparse's: ``append``, or ``store_true`` / ``store_false`` for a bool (else
     a bool is ``--name`` / ``--no-name``). The default is added to the help of a flag that takes a value,
     unless it is None or the help already says ``default:``. ``deprecated``: old spellings that still work,
-    hidden from ``--help``, with a warning naming the new one.
+    hidden from ``--help``, with a warning naming the new one. Fields with the same ``one_of`` name are
+    alternatives of which exactly one must be given, shown as ``(--a A | --b B)`` (declare them next to each other).
     """
     metadata = {
         "help": help,
@@ -54,6 +56,7 @@ def option(
         "type": type,
         "action": action,
         "deprecated": deprecated,
+        "one_of": one_of,
     }
     if isinstance(default, (list, dict, set)):
         return dataclasses.field(default_factory=lambda: copy.copy(default), metadata=metadata)
@@ -91,11 +94,15 @@ def _default(f: dataclasses.Field) -> Any:
 def add_options(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[str, ...] = ()) -> None:
     """Add an argument for every :func:`option` field of dataclass ``cls`` (except ``skip``), in field order."""
     hints = typing.get_type_hints(cls)
+    groups: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name in skip or "help" not in f.metadata:
             continue
         names, kwargs = _argument(f, hints[f.name])
-        _add_argument(parser, names, kwargs)
+        one_of = f.metadata.get("one_of")
+        if one_of and one_of not in groups:
+            groups[one_of] = parser.add_mutually_exclusive_group(required=True)
+        _add_argument(groups[one_of] if one_of else parser, names, kwargs)
         for old in f.metadata.get("deprecated", ()):  # the same argument under its old name, hidden
             hidden = {k: v for k, v in kwargs.items() if k not in ("required", "default")}
             hidden.update(dest=_deprecated_dest(f.name, old), default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -148,7 +155,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _add_argument(parser: argparse.ArgumentParser, names: list[str], kwargs: dict[str, Any]) -> None:
+def _add_argument(parser: Any, names: list[str], kwargs: dict[str, Any]) -> None:  # a parser or a group
     parser.add_argument(*names, **kwargs)
 
 
