@@ -81,3 +81,10 @@ def test_splits_word2vec_may_not_read_are_one_line_errors(with_unlabeled, tmp_pa
     config = load_config(None, _overrides(with_unlabeled, f"word2vec.splits={splits}"))
     with pytest.raises(UserError, match=message):
         train_run(config, tmp_path / "a", progress=False)
+
+
+def test_a_quick_run_reads_no_more_unlabeled_texts_than_training_ones(with_unlabeled, tmp_path, learned_from):
+    train_run(
+        load_config(None, _overrides(with_unlabeled, "data.max_train_samples=100")), tmp_path / "a", progress=False
+    )
+    assert learned_from == [[100, 100]]  # the 100 training texts (validation is held out first); 100 of 200 unlabeled

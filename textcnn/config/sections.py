@@ -140,7 +140,8 @@ class Word2VecConfig(Word2VecSettings):
     splits: list[str] | None = option(
         None,
         "splits read for their text alone, beside the training texts (null: every split the run does not train, "
-        "validate or test on, such as IMDB's 50,000 unlabeled reviews; []: none); test text is refused",
+        "validate or test on, such as IMDB's 50,000 unlabeled reviews; []: none); test text is refused, and "
+        "data.max_train_samples caps their texts too",
     )
     workers: int = option(
         1, "threads: 1 learns the same vectors on every machine; 0 is one per core (faster; slightly different vectors)"

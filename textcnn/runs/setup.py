@@ -75,6 +75,8 @@ def learn_run_vectors(config: RunConfig, data: PreparedData, *, progress: bool =
     Never validation or test text. Cached by the tokens and settings (:mod:`textcnn.text.learned_vectors`).
     """
     unlabeled, names = load_corpus(config.data, config.word2vec.splits, besides_training=True)
+    if config.data.max_train_samples is not None:  # a quick run stays quick: as many as the training texts
+        unlabeled = unlabeled[: config.data.max_train_samples]
     texts = [data.train_ids] + ([encode(data.tokenizer, unlabeled)] if unlabeled else [])
     options = word2vec_options(config.word2vec, dim=config.model.embedding_dim, seed=config.seed)
     what = f"{len(data.train_ids):,} training texts" + "".join(f" + split {name!r}" for name in names)

@@ -113,7 +113,7 @@ def _read_cached(path: Path | None) -> KeyedVectors | None:
         return None
     try:
         vectors = load_vectors(path, "word2vec-binary")
-    except (UserError, OSError, ValueError) as error:
+    except (UserError, OSError, ValueError, EOFError) as error:
         logger.warning(f"vectors: the cached {path.name} cannot be read ({error}); learning them again")
         return None
     logger.info(f"vectors: read from the cache ({path}), learned before from the same text and settings")
