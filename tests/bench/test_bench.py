@@ -40,7 +40,7 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
         "--config",
         "configs/lstm_imdb.yaml",
         "--peers",
-        "tfidf,fasttext",
+        "tfidf,nbsvm,fasttext",
     ]
     for o in overrides:
         argv += ["--set", o]
@@ -70,6 +70,13 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     assert 0.5 <= tfidf.test_accuracy <= 1 and tfidf.train_seconds_total > 0 and tfidf.reviews_per_second > 0
     assert tfidf.chosen["C"] in [t["C"] for t in tfidf.tried] and tfidf.peak_rss_mib > 0
     assert tfidf.val_accuracy == pytest.approx(max(t["val_accuracy"] for t in tfidf.tried), abs=1e-4)
+    nbsvm = report.peers["nbsvm"]
+    assert 0.5 <= nbsvm.test_accuracy <= 1 and nbsvm.train_seconds_total > 0 and nbsvm.reviews_per_second > 0
+    assert len(nbsvm.tried) == 6 and (nbsvm.chosen["ngrams"], nbsvm.chosen["C"]) in [
+        (t["ngrams"], t["C"]) for t in nbsvm.tried
+    ]
+    assert nbsvm.val_accuracy == pytest.approx(max(t["val_accuracy"] for t in nbsvm.tried), abs=1e-4)
+    assert "| nbsvm (NBSVM" in (out / "bench.md").read_text()
     if "fasttext" in report.peers:  # installed with the dev extras; skipped with a note where it is missing
         fasttext = report.peers["fasttext"]
         assert fasttext.test_accuracy > 0 and fasttext.reviews_per_second > 0 and len(fasttext.tried) == 3

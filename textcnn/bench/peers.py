@@ -2,6 +2,8 @@
 
 - ``tfidf``: TF-IDF over word 1-2 grams (words cut as the run's tokenizer cuts them) or character 1-3
   grams, and logistic regression (scikit-learn), its regularisation C chosen on validation.
+- ``nbsvm``: NBSVM's logistic-regression variant (:mod:`.nbsvm`) on binary word n-grams cut by scikit-learn's
+  own ``CountVectorizer``, as its users run it; the n-gram range (1-2 or 1-3) and C chosen on validation.
 - ``fasttext``: fastText supervised (the optional ``fasttext`` module, e.g. ``pip install -e ".[peers]"``),
   word n-grams 1 or 2 chosen on validation.
 
@@ -21,10 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import BenchOptions, DataConfig
+from ..config.commands import PEERS  # noqa: F401 (re-exported: the peers this module trains)
 from ..text.data import TextSplits
 from .records import PeerResult
-
-PEERS = ("tfidf", "fasttext")
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,44 @@ def bench_tfidf(
         name="tfidf",
         description="TF-IDF word 1-2 grams + logistic regression (scikit-learn)",
         chosen={"C": c, "features": x_train.shape[1]},
+        tried=tried,
+        val_accuracy=val_accuracy,
+        test_accuracy=test_accuracy,
+        train_seconds_total=seconds,
+        reviews_per_second=_rate(lambda texts: model.predict(vectorizer.transform(texts)), infer_texts),
+    )
+
+
+def bench_nbsvm(
+    splits: TextSplits,
+    infer_texts: Sequence[str],
+    ngrams: Sequence[int] = (2, 3),
+    cs: Sequence[float] = (0.1, 0.3, 1.0),
+) -> PeerResult:
+    """NBSVM (NB-scaled binary 1-n grams + logistic regression), n and C chosen on validation; test scored once."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from .nbsvm import NBLogisticRegression
+
+    start = time.perf_counter()
+    best, tried = None, []
+    for n in ngrams:
+        vectorizer = CountVectorizer(binary=True, ngram_range=(1, n))  # scikit-learn's own words, lowercased
+        x_train = vectorizer.fit_transform(splits.train.texts)
+        x_val = vectorizer.transform(splits.validation.texts)
+        for c in cs:
+            model = NBLogisticRegression(C=c).fit(x_train, splits.train.labels)
+            accuracy = float(np.mean(model.predict(x_val) == splits.validation.labels))
+            tried.append({"ngrams": n, "C": c, "val_accuracy": round(accuracy, 4)})
+            if best is None or accuracy > best[0]:
+                best = (accuracy, (n, c, x_train.shape[1]), vectorizer, model)
+    seconds = time.perf_counter() - start
+    val_accuracy, (n, c, features), vectorizer, model = best
+    test_accuracy = float(np.mean(model.predict(vectorizer.transform(splits.test.texts)) == splits.test.labels))
+    return PeerResult(
+        name="nbsvm",
+        description=f"NBSVM: NB-scaled binary word 1-{n} grams + logistic regression (scikit-learn)",
+        chosen={"ngrams": n, "C": c, "features": features},
         tried=tried,
         val_accuracy=val_accuracy,
         test_accuracy=test_accuracy,
@@ -197,6 +236,8 @@ def run_peers(
             with PeakMemory() as memory:
                 if name == "tfidf":
                     result = bench_tfidf(splits, data_config, texts)
+                elif name == "nbsvm":
+                    result = bench_nbsvm(splits, texts)
                 else:
                     result = bench_fasttext(splits, data_config, texts, threads=torch.get_num_threads())
         except (RuntimeError, ValueError, MemoryError) as error:  # a peer's failure must not cost the networks' run

@@ -28,6 +28,7 @@ class Word2VecOptions(Word2VecSettings):
 
 
 DEFAULT_BENCH_CONFIGS = ("configs/textcnn_imdb.yaml", "configs/lstm_imdb.yaml")
+PEERS = ("tfidf", "nbsvm", "fasttext")  # textcnn.bench.peers trains them
 
 
 @dataclass
@@ -65,7 +66,8 @@ class BenchOptions:
     peers: tuple[str, ...] = option(
         (),
         "classical baselines trained on the same splits in the same run: tfidf (TF-IDF + logistic regression), "
-        "fasttext (needs the fasttext module; skipped with a note without it); space- or comma-separated",
+        "nbsvm (NB-scaled n-grams + logistic regression), fasttext (needs the fasttext module; skipped with a note "
+        "without it); space- or comma-separated",
         metavar="PEER",
     )
     progress: bool = progress_option()
@@ -73,9 +75,9 @@ class BenchOptions:
     def __post_init__(self) -> None:
         self.configs = list(self.configs or DEFAULT_BENCH_CONFIGS)
         self.peers = tuple(name.strip() for item in self.peers for name in item.split(",") if name.strip())
-        unknown = [name for name in self.peers if name not in ("tfidf", "fasttext")]
+        unknown = [name for name in self.peers if name not in PEERS]
         if unknown:
-            raise ConfigError(f"--peers: {', '.join(unknown)} unknown; expected tfidf and/or fasttext")
+            raise ConfigError(f"--peers: {', '.join(unknown)} unknown; expected any of {', '.join(PEERS)}")
         for key in ("repeats", "evals_per_epoch", "infer_texts", "infer_batch_size", "latency_texts"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"--{key.replace('_', '-')}: {getattr(self, key)!r} is not allowed; expected >= 1")
