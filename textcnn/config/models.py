@@ -33,8 +33,9 @@ class ModelConfig:
     vectors: str | None = option(None, "word vectors file for the pretrained modes")
     vectors_from_train: bool = option(
         False,
-        "true: the pretrained modes start from word2vec trained on the run's own training split (its tokens, "
-        "any tokenizer kind; no labels, validation or test text read), in place of a vectors file",
+        "true: the pretrained modes start from word2vec the run learns from its training texts and unlabeled "
+        "splits, in its own tokens (any tokenizer kind; no labels, validation or test text read; settings and "
+        "cache: the word2vec section), in place of a vectors file",
     )
     vectors_format: str = option("auto", "auto (by the file's name) | word2vec-binary | word2vec-text | glove | gensim")
     embedding_init_std: float = option(0.1, "random vectors ~ N(0, std^2) (rand mode, and words without a vector)")
