@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from ..config import BenchOptions, DataConfig
-from ..config.commands import PEERS  # noqa: F401 (re-exported: the peers this module trains)
 from ..text.data import TextSplits
 from .records import PeerResult
 
