@@ -30,7 +30,7 @@ def tokenizer():
     return train_tokenizer(texts + ["这部电影非常好看"], vocab_size=300, min_frequency=1, max_length=40)
 
 
-def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 1):
+def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 1, wide_ngrams: int = 0):
     torch.manual_seed(0)
     vectors = None if mode == "rand" else "unused.bin"  # the pretrained modes start random until loaded
     config = TextCNNConfig(
@@ -41,18 +41,24 @@ def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 
         kernel_sizes=list(kernel_sizes),
         ngrams=ngrams,
         ngram_buckets=97,
+        wide_ngrams=wide_ngrams,
+        wide_buckets=31,  # few rows: a text's n-grams collide, which must still add up
     )
     model = get_model(config, vocab_size, len(CLASSES)).eval()
     with torch.no_grad():  # a trained-looking head: the default init gives logits near 0
         model.classifier[-1].weight.normal_(std=1.0)
         model.classifier[-1].bias.normal_(std=1.0)
+        if model.wide is not None:  # a fitted, trained-looking branch: its weights start at 0
+            model.wide.weight.weight.normal_(std=1.0)
+            model.wide.ratios.normal_(std=1.0)
     return model
 
 
 @pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
 @pytest.mark.parametrize("kernel_sizes,ngrams", [((3, 4, 5), 1), ((1, 2, 7), 1), ((1, 2, 3), 2), ((2, 3), 3)])
-def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes, ngrams):
-    model = cnn(mode, kernel_sizes, ngrams=ngrams)
+@pytest.mark.parametrize("wide_ngrams", [0, 1, 3])
+def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes, ngrams, wide_ngrams):
+    model = cnn(mode, kernel_sizes, ngrams=ngrams, wide_ngrams=wide_ngrams)
     for raw in TEXTS:
         text = TokenizedText.of(tokenizer, raw)
         result = explain_cnn(model, text, CLASSES)
@@ -89,6 +95,26 @@ def test_ngram_spans_point_into_the_raw_text(tokenizer, ngrams):
     assert len(filters) == len(set(filters))
     strengths = [abs(g["strength"]) for g in result["ngrams"]]
     assert strengths == sorted(strengths, reverse=True)
+
+
+def test_wide_ngrams_are_the_branchs_terms_at_their_first_tokens(tokenizer):
+    model = cnn("rand", wide_ngrams=2)
+    raw = "not good, not good at all"
+    text = TokenizedText.of(tokenizer, raw)
+    result = explain_cnn(model, text, CLASSES, top_filters=50)
+    ids = torch.from_numpy(text.ids).unsqueeze(0)
+    with torch.no_grad():
+        branch = model.wide(ids, torch.ones_like(ids, dtype=torch.bool))[0]  # (C,): the branch's own logits
+    listed = {(w["start"], w["end"]): w for w in result["wide"]}
+    for c, name in enumerate(CLASSES):
+        assert sum(w["contributions"][name] for w in result["wide"]) == pytest.approx(float(branch[c]), abs=1e-4)
+        assert sum(g.get("wide", {}).get(name, 0.0) for g in result["ngrams"]) == pytest.approx(
+            float(branch[c]), abs=1e-4
+        )
+    texts = [w["ngram"] for w in result["wide"]]
+    assert texts.count("not good") <= 1  # a repeated n-gram is one binary feature, listed once
+    assert all(raw[s:e] == w["ngram"] for (s, e), w in listed.items())
+    assert {w["n"] for w in result["wide"]} == {1, 2}
 
 
 def test_top_filters_hold_their_own_contributions(tokenizer):

@@ -7,8 +7,10 @@ the window where the response peaked. The classifier is linear (dropout is off a
 
 exactly. Grouping the filters by the n-gram (window of tokens) that each one picked turns that sum into
 one contribution per n-gram and class: the n-grams plus the bias give every class's logit, with nothing
-approximated. Other encoders (the LSTM) have no such form; they get occlusion (each token deleted in
-turn, the change in every logit), which is labelled ``exact: false``.
+approximated. A wide branch (:mod:`textcnn.models.wide`) adds one term per distinct n-gram of the text,
+which joins the contribution of the same tokens' window. Other encoders (the LSTM) have no such form;
+they get occlusion (each token deleted in turn, the change in every logit), which is labelled
+``exact: false``.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class _Peaks:
     lasts: np.ndarray  # (F,): the last (n-gram vectors reach further right)
     weight: np.ndarray  # (C, F)
     bias: np.ndarray  # (C,)
+    wide_spans: list[tuple[int, int]]  # (W,): the tokens each of the wide branch's n-grams reads
+    wide_terms: np.ndarray  # (W, C): each one's term in every class's logit
 
     @property
     def per_filter(self) -> np.ndarray:
@@ -105,35 +109,36 @@ def _peaks(model: TextClassifier, text: TokenizedText) -> _Peaks:
     firsts, lasts = encoder.peak_spans(positions, len(text.ids), model.embedding.reach)
     linear = model.classifier[-1]
     weight, bias = linear.weight.double().cpu().numpy(), linear.bias.double().cpu().numpy()
-    return _Peaks(logits, values, positions, firsts, lasts, weight, bias)
+    wide_spans, wide_terms = [], np.zeros((0, len(bias)))
+    if model.wide is not None:
+        rows, wide_spans = model.wide.spans(ids[0])
+        wide_terms = model.wide.contributions(rows).double().cpu().numpy()  # (W, C)
+    return _Peaks(logits, values, positions, firsts, lasts, weight, bias, wide_spans, wide_terms)
 
 
 def _ngram_contributions(
     text: TokenizedText, peaks: _Peaks, class_names: Sequence[str]
 ) -> tuple[list[dict], np.ndarray]:
-    """The filters grouped by the n-gram each picked, strongest first, and each token's even share (L, C)."""
+    """The filters and wide n-grams grouped by the tokens they read, strongest first, and each token's share (L, C)."""
     by_ngram: dict[tuple[int, int], list[int]] = defaultdict(list)
     for f in np.flatnonzero(peaks.values > 0):  # a filter that never fired (h_f = 0) contributes nothing
         by_ngram[(int(peaks.firsts[f]), int(peaks.lasts[f]))].append(int(f))
+    wide = {span: peaks.wide_terms[i] for i, span in enumerate(peaks.wide_spans)}  # (C,) each
     per_filter = peaks.per_filter
     ngrams, token_scores = [], np.zeros((len(text.ids), len(class_names)))
-    for (first, last), filters in by_ngram.items():
+    for first, last in sorted(set(by_ngram) | set(wide)):
+        filters = by_ngram.get((first, last), [])
         contribution = per_filter[:, filters].sum(axis=1)  # (C,)
+        if (first, last) in wide:
+            contribution = contribution + wide[(first, last)]
         token_scores[first : last + 1] += contribution / (last - first + 1)
         start, end, raw = text.span(first, last)
         towards, strength = _towards(contribution, class_names)
-        ngrams.append(
-            {
-                "text": raw,
-                "start": start,
-                "end": end,
-                "tokens": [first, last + 1],
-                "filters": filters,
-                "contributions": _named(contribution, class_names),
-                "towards": towards,
-                "strength": round(strength, 6),
-            }
-        )
+        gram = {"text": raw, "start": start, "end": end, "tokens": [first, last + 1], "filters": filters}
+        if (first, last) in wide:
+            gram["wide"] = _named(wide[(first, last)], class_names)
+        gram.update(contributions=_named(contribution, class_names), towards=towards, strength=round(strength, 6))
+        ngrams.append(gram)
     ngrams.sort(key=lambda g: -abs(g["strength"]))
     return ngrams, token_scores
 
@@ -163,6 +168,25 @@ def _strongest_filters(encoder, text: TokenizedText, peaks: _Peaks, class_names:
     return filters
 
 
+def _strongest_wide(text: TokenizedText, peaks: _Peaks, class_names: Sequence[str], top: int) -> list[dict]:
+    """The wide branch's ``top`` n-grams by their pull towards the predicted class (centred, as in _towards)."""
+    pull = centre(peaks.wide_terms.T, axis=0)[int(np.argmax(peaks.logits))] if len(peaks.wide_spans) else []
+    out = []
+    for i in np.argsort(-np.abs(pull))[:top]:
+        first, last = peaks.wide_spans[int(i)]
+        start, end, raw = text.span(first, last)
+        out.append(
+            {
+                "ngram": raw,
+                "n": last - first + 1,
+                "start": start,
+                "end": end,
+                "contributions": _named(peaks.wide_terms[int(i)], class_names),
+            }
+        )
+    return out
+
+
 @torch.no_grad()
 def explain_cnn(
     model: TextClassifier,
@@ -178,7 +202,9 @@ def explain_cnn(
     Returns ``label`` (or ``labels``), ``probabilities``, ``logits``, ``bias``, ``ngrams`` (each with its
     character span, the filters that picked it and its contribution to every class), ``tokens`` (each
     n-gram's contribution spread evenly over its tokens) and the ``top_filters`` that pushed hardest
-    towards the predicted class. For every class, ``bias + sum(ngram contributions) == logit``.
+    towards the predicted class. With a wide branch, an n-gram's contribution also holds its term of
+    the branch (``wide``), and ``wide`` lists the branch's strongest n-grams. For every class,
+    ``bias + sum(ngram contributions) == logit``.
     """
     assert is_textcnn(model)
     peaks = _peaks(model, text)
@@ -191,6 +217,7 @@ def explain_cnn(
         "ngrams": ngrams,
         "tokens": _token_list(text, token_scores, class_names),
         "filters": _strongest_filters(model.encoder, text, peaks, class_names, top_filters),
+        **({"wide": _strongest_wide(text, peaks, class_names, top_filters)} if model.wide is not None else {}),
     }
 
 

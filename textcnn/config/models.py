@@ -47,6 +47,14 @@ class ModelConfig:
         "ngram_buckets rows (fastText's trick): Chinese character pairs, which are mostly words; English word pairs",
     )
     ngram_buckets: int = option(131072, "rows of the hashed n-gram vectors (with ngrams > 1)")
+    wide_ngrams: int = option(
+        0,
+        "> 0: a linear branch over each text's set of 1..wide_ngrams-grams, each scaled by its naive-Bayes "
+        "log-count ratio from the training texts (NBSVM), added to the logits: the network contains the linear "
+        "model, and its n-grams' contributions are exact; 0: none",
+    )
+    wide_buckets: int = option(1048576, "rows the wide branch hashes its 2..wide_ngrams-grams into")
+    wide_alpha: float = option(1.0, "the wide branch's naive-Bayes smoothing: added to every n-gram's count")
     dropout: float = option(0.5, "before the output layer")
     members: int = option(
         1,
@@ -90,6 +98,9 @@ class ModelConfig:
         _check(self.members >= 1, "model.members", self.members, ">= 1")
         _check(self.ngrams >= 1, "model.ngrams", self.ngrams, ">= 1 (1: tokens alone)")
         _check(self.ngram_buckets >= 1, "model.ngram_buckets", self.ngram_buckets, ">= 1")
+        _check(self.wide_ngrams >= 0, "model.wide_ngrams", self.wide_ngrams, ">= 0 (0: no wide branch)")
+        _check(self.wide_buckets >= 1, "model.wide_buckets", self.wide_buckets, ">= 1")
+        _check(self.wide_alpha > 0, "model.wide_alpha", self.wide_alpha, "> 0")
         for key in ("dropout", "embedding_dropout"):
             _check(0.0 <= getattr(self, key) < 1.0, f"model.{key}", getattr(self, key), f"0 <= {key} < 1")
 

@@ -9,6 +9,7 @@ it (:class:`~textcnn.training.Trainable`) and the pipeline how to load word vect
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import torch
@@ -42,3 +43,9 @@ class TextModel(nn.Module, ABC):
 
     def apply_constraints(self) -> None:
         """Called by the trainer after every optimiser step; none by default."""
+
+    def fit_counts(self, batches: Iterable[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]) -> None:
+        """Statistics counted once from the training texts before training, ``(ids, mask, labels)`` batches.
+
+        The wide branch's naive-Bayes ratios (:meth:`~textcnn.models.wide.NgramBag.fit`); none by default.
+        """

@@ -52,3 +52,8 @@ class Ensemble(TextModel):
     def apply_constraints(self) -> None:
         for member in self.members:
             member.apply_constraints()
+
+    def fit_counts(self, batches) -> None:
+        batches = list(batches)  # every member reads them
+        for member in self.members:
+            member.fit_counts(batches)

@@ -11,6 +11,7 @@ from ..layers import global_pool
 from .classifier import TextClassifier
 from .embedding import WordEmbedding
 from .registry import register_model
+from .wide import NgramBag
 
 
 def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -83,4 +84,10 @@ class LSTMEncoder(nn.Module):
 def build_lstm(config: LSTMConfig, vocab_size: int, num_classes: int) -> TextClassifier:
     embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = LSTMEncoder(embedding.out_dim, config)
-    return TextClassifier(embedding, encoder, num_classes, dropout=config.dropout)
+    return TextClassifier(
+        embedding,
+        encoder,
+        num_classes,
+        dropout=config.dropout,
+        wide=NgramBag.from_config(config, vocab_size, num_classes),
+    )

@@ -59,6 +59,7 @@ class PrecomputedTextCNN(nn.Module):
         self.kernel_sizes = convs.kernel_sizes
         self.zero_id = vectors.shape[0] - 1
         self.classifier = model.classifier
+        self.wide = model.wide  # computed as in the TextCNN: a gather per n-gram already
         self.out_dim = model.encoder.out_dim
 
     def feature_maps(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -80,7 +81,8 @@ class PrecomputedTextCNN(nn.Module):
         # fp32 whatever the caller's precision: the tables hold fp32 sums already, autocast would only round them.
         with torch.autocast(ids.device.type, enabled=False):
             maps = self.feature_maps(ids, mask).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
-            return self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
+            logits = self.classifier(global_pool(maps, "max", mask=mask))  # (B, num_classes)
+            return logits if self.wide is None else logits + self.wide(ids, mask)
 
 
 PRECOMPUTE_MAX_BYTES = 1 << 30  # most memory the first-layer lookup tables may take under precompute="auto"

@@ -12,6 +12,7 @@ from ..layers.padding import same_padding
 from .classifier import TextClassifier
 from .embedding import WordEmbedding
 from .registry import register_model
+from .wide import NgramBag
 
 
 class CNNEncoder(nn.Module):
@@ -82,4 +83,11 @@ def is_textcnn(model: nn.Module) -> bool:
 def build_textcnn(config: TextCNNConfig, vocab_size: int, num_classes: int) -> TextClassifier:
     embedding = WordEmbedding.from_config(config, vocab_size)
     encoder = CNNEncoder(embedding.out_dim, config.num_filters, config.kernel_sizes, config.pool_backward)
-    return TextClassifier(embedding, encoder, num_classes, dropout=config.dropout, max_norm=config.max_norm)
+    return TextClassifier(
+        embedding,
+        encoder,
+        num_classes,
+        dropout=config.dropout,
+        max_norm=config.max_norm,
+        wide=NgramBag.from_config(config, vocab_size, num_classes),
+    )

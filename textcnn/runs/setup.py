@@ -204,6 +204,10 @@ def prepare_run(
     elif config.model.vectors and not config.model.pretrained:
         logger.info("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
     splits, tc = data.splits, config.train
+    if config.model.wide_ngrams:
+        counting = eval_batches(data.train_ids, splits.train.labels, tc)
+        model.fit_counts((b.ids, b.mask, b.labels) for b in counting)
+        logger.info(f"wide branch: naive-Bayes ratios of 1..{config.model.wide_ngrams}-grams from the training texts")
     train = train_batches(data.train_ids, splits.train.labels, tc, config.seed)
     validation = eval_batches(data.validation_ids, splits.validation.labels, tc)
     test = eval_batches(data.test_ids, splits.test.labels, tc)
