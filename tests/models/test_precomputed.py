@@ -13,7 +13,7 @@ from textcnn.models import get_model
 from textcnn.models.precomputed import PrecomputedTextCNN, fast_inference_model, table_bytes
 
 
-def _model(mode: str, kernel_sizes=(3, 4, 5), vocab: int = 50):
+def _model(mode: str, kernel_sizes=(3, 4, 5), vocab: int = 50, wide_ngrams: int = 0):
     torch.manual_seed(0)
     config = TextCNNConfig(
         embedding_dim=12,
@@ -21,14 +21,22 @@ def _model(mode: str, kernel_sizes=(3, 4, 5), vocab: int = 50):
         vectors=None if mode == "rand" else "unused.bin",
         num_filters=7,
         kernel_sizes=list(kernel_sizes),
+        wide_ngrams=wide_ngrams,
+        wide_buckets=64,
     )
-    return get_model(config, vocab, 3).eval()
+    model = get_model(config, vocab, 3).eval()
+    if model.wide is not None:  # a trained branch: nonzero weights and ratios
+        with torch.no_grad():
+            model.wide.weight.weight.normal_()
+            model.wide.ratios.normal_()
+    return model
 
 
 @pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
 @pytest.mark.parametrize("kernel_sizes", [(3, 4, 5), (1, 2, 6), (7,)])
-def test_precomputed_equals_the_convolution(mode, kernel_sizes):
-    model = _model(mode, kernel_sizes)
+@pytest.mark.parametrize("wide_ngrams", [0, 3])
+def test_precomputed_equals_the_convolution(mode, kernel_sizes, wide_ngrams):
+    model = _model(mode, kernel_sizes, wide_ngrams=wide_ngrams)
     fast = PrecomputedTextCNN(model).eval()
     generator = torch.Generator().manual_seed(1)
     lengths = torch.tensor([1, 2, 5, 17, 30])  # texts shorter than the widest filter included

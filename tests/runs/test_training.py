@@ -367,3 +367,23 @@ def test_evaluate_scores_the_rows_the_runs_test_score_used(tiny_data, tmp_path):
     assert report["accuracy"] == pytest.approx(metrics.test_accuracy)
     whole = run.evaluate(split="test")  # asked for by name: every row of it
     assert whole["split"] == "test" and whole["num_examples"] == 120
+
+
+def test_a_run_with_a_wide_branch_keeps_its_ratios_and_explains_exactly(tiny_data, tmp_path):
+    from textcnn.analysis.explain import explain_texts
+
+    config = load_config(
+        "configs/textcnn_imdb.yaml",
+        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", "model.wide_ngrams=2", *TINY_OVERRIDES],
+    )
+    train_run(config, tmp_path / "wide", progress=False)
+    run = Run.load(tmp_path / "wide", device="cpu")
+    ratios = run.model.wide.ratios
+    assert ratios.abs().sum() > 0  # the counted ratios were saved with the weights, not rebuilt as zeros
+    texts = ["A wonderful, brilliant film.", "Boring and awful, not good."]
+    np.testing.assert_array_equal(run.predict_proba(texts), Run.load(tmp_path / "wide", device="cpu").predict_proba(texts))
+    for result, text in zip(explain_texts(run, texts), texts):
+        for name, logit in result["logits"].items():
+            total = result["bias"][name] + sum(g["contributions"][name] for g in result["ngrams"])
+            assert total == pytest.approx(logit, abs=1e-4)
+        assert result["wide"] and all(w["ngram"].lower() in text.lower() for w in result["wide"])
