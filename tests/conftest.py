@@ -117,6 +117,21 @@ def tiny_run(tiny_data, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_wide_run(tiny_data, tmp_path_factory) -> Path:
+    """The tiny TextCNN with a wide branch of NB-weighted 1-2-grams beside its filters."""
+    from textcnn.config import load_config
+    from textcnn.runs.training import train_run
+
+    config = load_config(
+        Path(__file__).parents[1] / "configs" / "textcnn_imdb.yaml",
+        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", "model.wide_ngrams=2", *TINY_OVERRIDES],
+    )
+    out = tmp_path_factory.mktemp("runs") / "tiny_wide"
+    train_run(config, out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
 def tiny_vectors(tiny_data, tmp_path_factory):
     """word2vec (12 dims) trained on the tiny data's training text, as a word2vec binary file."""
     from textcnn.config import DataConfig

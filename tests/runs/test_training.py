@@ -369,19 +369,13 @@ def test_evaluate_scores_the_rows_the_runs_test_score_used(tiny_data, tmp_path):
     assert whole["split"] == "test" and whole["num_examples"] == 120
 
 
-def test_a_run_with_a_wide_branch_keeps_its_ratios_and_explains_exactly(tiny_data, tmp_path):
+def test_a_run_with_a_wide_branch_keeps_its_ratios_and_explains_exactly(tiny_wide_run):
     from textcnn.analysis.explain import explain_texts
 
-    config = load_config(
-        "configs/textcnn_imdb.yaml",
-        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", "model.wide_ngrams=2", *TINY_OVERRIDES],
-    )
-    train_run(config, tmp_path / "wide", progress=False)
-    run = Run.load(tmp_path / "wide", device="cpu")
-    ratios = run.model.wide.ratios
-    assert ratios.abs().sum() > 0  # the counted ratios were saved with the weights, not rebuilt as zeros
+    run = Run.load(tiny_wide_run, device="cpu")
+    assert run.model.wide.ratios.abs().sum() > 0  # the counted ratios were saved with the weights, not rebuilt
     texts = ["A wonderful, brilliant film.", "Boring and awful, not good."]
-    np.testing.assert_array_equal(run.predict_proba(texts), Run.load(tmp_path / "wide", device="cpu").predict_proba(texts))
+    np.testing.assert_array_equal(run.predict_proba(texts), Run.load(tiny_wide_run, device="cpu").predict_proba(texts))
     for result, text in zip(explain_texts(run, texts), texts):
         for name, logit in result["logits"].items():
             total = result["bias"][name] + sum(g["contributions"][name] for g in result["ngrams"])

@@ -8,6 +8,7 @@ TEXTCNN_SCREENSHOT to keep the screenshot there.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -50,9 +51,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tiny_run):
-    run = os.environ.get("TEXTCNN_PAGE_RUN", str(tiny_run))
+@pytest.fixture(params=["tiny_run", "tiny_wide_run"])
+def server(request):
+    run = os.environ.get("TEXTCNN_PAGE_RUN", str(request.getfixturevalue(request.param)))
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "textcnn", "serve", run, "--port", str(port), "--device", "cpu"],
@@ -101,6 +102,13 @@ def test_page_reads_a_review_and_highlights_its_ngrams(server, tmp_path):
             page.wait_for_selector("#highlighted span.token.marked")
             assert page.locator("#highlighted").text_content() == REVIEW  # the review, whole, with marks on it
             assert page.locator("#ngrams li").count() >= 1
+            wide = json.loads(urllib.request.urlopen(f"{server}/health").read()).get("wide_ngrams", 0)
+            if wide:  # the linear branch's n-grams are listed beside the filters
+                page.wait_for_selector("#wide-section:not([hidden])")
+                assert page.locator("#wide tbody tr").count() >= 1
+                assert "the linear branch" in page.text_content("#ngrams")
+            else:
+                assert page.locator("#wide-section").is_hidden()
             page.wait_for_selector("#slide rect.window")  # the step-through drew its window
             page.click("#forward")
             assert "position 2 of" in page.text_content("#position-label")

@@ -175,6 +175,7 @@ def _strongest_wide(text: TokenizedText, peaks: _Peaks, class_names: Sequence[st
     for i in np.argsort(-np.abs(pull))[:top]:
         first, last = peaks.wide_spans[int(i)]
         start, end, raw = text.span(first, last)
+        towards, strength = _towards(peaks.wide_terms[int(i)], class_names)
         out.append(
             {
                 "ngram": raw,
@@ -182,6 +183,8 @@ def _strongest_wide(text: TokenizedText, peaks: _Peaks, class_names: Sequence[st
                 "start": start,
                 "end": end,
                 "contributions": _named(peaks.wide_terms[int(i)], class_names),
+                "towards": towards,
+                "strength": round(strength, 6),
             }
         )
     return out

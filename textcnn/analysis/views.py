@@ -74,6 +74,10 @@ def as_text(explanation: dict, *, colour: bool = False, top: int = 8) -> str:
     lines = [f"{_verdict(explanation)}  ({_method(explanation)})", "".join(pieces).strip(), "", "n-grams:"]
     for gram in explanation["ngrams"][:top]:
         lines.append(f"  {gram['strength']:+8.3f} {gram['towards']:<10} {gram['text']!r}")
+    if explanation.get("wide"):
+        lines.append("wide branch (NB-weighted n-grams):")
+        for gram in explanation["wide"][:top]:
+            lines.append(f"  {gram['strength']:+8.3f} {gram['towards']:<10} {gram['ngram']!r}")
     if explanation.get("filters"):
         lines.append("filters:")
         for item in explanation["filters"][:top]:
@@ -88,6 +92,14 @@ def as_text(explanation: dict, *, colour: bool = False, top: int = 8) -> str:
 def _rgba(hex_colour: str, alpha: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha:.2f})"
+
+
+def _html_row(strength: float, towards: str, text: str, classes: Sequence[str]) -> str:
+    colour = CLASS_COLOURS[list(classes).index(towards) % 9]
+    return (
+        f"<tr><td>{strength:+.3f}</td><td style='color:{colour}'>{html.escape(towards)}</td>"
+        f"<td>{html.escape(text)}</td></tr>"
+    )
 
 
 def as_html(explanations: Sequence[dict], *, title: str = "textcnn explain", top: int = 10) -> str:
@@ -117,17 +129,22 @@ def as_html(explanations: Sequence[dict], *, title: str = "textcnn explain", top
             shaded.append(f"<span style='background:{colour}' title='{tip}'>{piece}</span>")
             cursor = token["end"]
         shaded.append(html.escape(text[cursor:]))
-        rows = "".join(
-            f"<tr><td>{g['strength']:+.3f}</td><td style='color:{CLASS_COLOURS[classes.index(g['towards']) % 9]}'>"
-            f"{html.escape(g['towards'])}</td><td>{html.escape(g['text'])}</td></tr>"
-            for g in explanation["ngrams"][:top]
-        )
+        rows = "".join(_html_row(g["strength"], g["towards"], g["text"], classes) for g in explanation["ngrams"][:top])
         parts += [
             f"<h2>{html.escape(_verdict(explanation))}</h2>",
             f"<p class='note'>{html.escape(_method(explanation))}. Classes: {legend}</p>",
             f"<p class='text'>{''.join(shaded)}</p>",
-            f"<table><tr><th>strength</th><th>towards</th><th>n-gram</th></tr>{rows}</table><hr>",
+            f"<table><tr><th>strength</th><th>towards</th><th>n-gram</th></tr>{rows}</table>",
         ]
+        if explanation.get("wide"):
+            wide_rows = "".join(
+                _html_row(g["strength"], g["towards"], g["ngram"], classes) for g in explanation["wide"][:top]
+            )
+            parts.append(
+                "<h3>wide branch: its NB-weighted n-grams</h3>"
+                f"<table><tr><th>strength</th><th>towards</th><th>n-gram</th></tr>{wide_rows}</table>"
+            )
+        parts.append("<hr>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

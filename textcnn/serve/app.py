@@ -138,6 +138,7 @@ def _health(served: Served) -> dict:
         "status": "ok",
         "run": run.path.name,
         "model": run.config.model.name,
+        "wide_ngrams": run.config.model.wide_ngrams,  # 0: no linear n-gram branch beside the encoder
         "classes": run.class_names,
         "multi_label": run.multi_label,
         "explanation": "exact" if served.exact else "approximate (occlusion)",

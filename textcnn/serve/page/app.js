@@ -96,7 +96,10 @@ function showWhy(e) {
     const item = el("li", { class: "ngram" });
     const chip = el("span", { class: "chip" }, `${g.towards} ${g.strength >= 0 ? "+" : ""}${g.strength.toFixed(2)}`);
     chip.style.background = colourOf(g.towards);
-    item.append(chip, document.createTextNode(` “${g.text}”` + (g.filters ? ` (${g.filters.length} filter${g.filters.length > 1 ? "s" : ""})` : "")));
+    const parts = [];
+    if (g.filters && g.filters.length) parts.push(`${g.filters.length} filter${g.filters.length > 1 ? "s" : ""}`);
+    if (g.wide) parts.push("the linear branch");
+    item.append(chip, document.createTextNode(` “${g.text}”` + (parts.length ? ` (${parts.join(" + ")})` : "")));
     list.append(item);
   }
 }
@@ -122,6 +125,26 @@ function showFilters(e) {
   });
 }
 
+function showWide(e) {
+  const section = $("wide-section");
+  if (!e.wide || !e.wide.length) { section.hidden = true; return; }
+  section.hidden = false;
+  const head = $("wide").querySelector("thead");
+  const row = el("tr");
+  ["n-gram", "n", "pushes towards", ...classes.map((c) => `term ${c}`)].forEach((h) => row.append(el("th", {}, h)));
+  head.replaceChildren(row);
+  const body = $("wide").querySelector("tbody");
+  body.replaceChildren();
+  for (const g of e.wide) {
+    const tr = el("tr");
+    const chip = el("span", { class: "chip" }, `${g.towards} ${g.strength >= 0 ? "+" : ""}${g.strength.toFixed(2)}`);
+    chip.style.background = colourOf(g.towards);
+    const cells = [`“${g.ngram}”`, g.n, chip, ...classes.map((c) => (g.contributions[c] >= 0 ? "+" : "") + g.contributions[c].toFixed(3))];
+    cells.forEach((v) => { const td = el("td"); td.append(typeof v === "object" ? v : document.createTextNode(String(v))); tr.append(td); });
+    body.append(tr);
+  }
+}
+
 async function read() {
   const text = $("review").value;
   if (!text.trim()) { $("status").textContent = "Type a review first."; return; }
@@ -133,6 +156,7 @@ async function read() {
     showVerdict(e);
     showWhy(e);
     showFilters(e);
+    showWide(e);
     $("status").textContent = "";
     if (e.filters && e.filters.length) await loadSlide(e.filters[0].filter, null);
   } catch (error) {
