@@ -1,15 +1,19 @@
-"""A classical baseline on a run config's data: TF-IDF n-grams + logistic regression.
+"""A classical baseline on a run config's data: TF-IDF or NBSVM n-grams + logistic regression.
 
     HF_HUB_OFFLINE=1 python scripts/baselines.py --config configs/textcnn_imdb.yaml --set data.path=../shared/data/imdb
     python scripts/baselines.py --config configs/textcnn_chnsenticorp.yaml --analyzer char --folds 5
+    python scripts/baselines.py --config configs/textcnn_subj.yaml --model nbsvm --folds 10
 
-Uses the run config's splits (the same validation set held out of train), text cleaned as the run's
-tokenizer cleans it, and no truncation. ``--analyzer word``: word 1-2 grams, words cut as the run's
-tokenizer cuts them. ``--analyzer char``: character 1-3 grams, for text without spaces between words.
-Several classes: a multinomial model; label sets: one-vs-rest, scored by micro-F1. The regularisation
-strength C is chosen on validation accuracy (micro-F1 for label sets); the test split is scored once,
-with the chosen C. With ``--folds K`` it does so on each of the K folds that ``textcnn cv`` uses (the same test
-folds and validation parts) and reports their mean. Prints one JSON line per fold and a final summary.
+Uses the run config's splits (the same validation set held out of train) and no truncation.
+``--analyzer word``: word n-grams cut by scikit-learn's own regular expression, as its users run it.
+``--analyzer char``: character 1-3 grams of the text cleaned as the run's tokenizer cleans it, for text
+without spaces between words. ``--model tfidf``: TF-IDF word 1-2 grams; several classes fit a multinomial
+model, label sets one-vs-rest, scored by micro-F1. ``--model nbsvm``: NBSVM (binary n-grams scaled by their
+naive-Bayes log-count ratio, one-vs-rest beyond two classes), word 1-2 or 1-3 grams chosen on validation.
+The regularisation strength C is chosen on validation accuracy (micro-F1 for label sets); the test split
+is scored once, with the chosen settings. With ``--folds K`` it does so on each of the K folds that
+``textcnn cv`` uses (the same test folds and validation parts) and reports their mean. Prints one JSON
+line per fold and a final summary.
 """
 
 from __future__ import annotations
@@ -32,22 +36,44 @@ def score(model, x, labels: np.ndarray) -> float:
     return float(np.mean(model.predict(x) == labels))
 
 
-def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> dict:
-    """Fit on train, choose C on validation, score the test split once (multi-label: micro-F1)."""
-    from textcnn.bench.peers import logistic_regression, tfidf_vectorizer
+def _vectorizers(model: str, analyzer: str, data, min_df: int):
+    """(label, vectorizer) pairs to choose among on validation."""
+    from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = tfidf_vectorizer(analyzer, data, min_df)
-    x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary and idf from the training texts only
-    x_val, x_test = vectorizer.transform(splits.validation.texts), vectorizer.transform(splits.test.texts)
+    from textcnn.bench.peers import tfidf_vectorizer
+    from textcnn.text.tokenizer import build_tokenizer
+
+    if model == "tfidf":
+        return [({}, tfidf_vectorizer(analyzer, data, min_df))]
+    if analyzer == "char":
+        clean = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
+        return [({"ngrams": 3}, CountVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=clean, binary=True))]
+    return [({"ngrams": n}, CountVectorizer(ngram_range=(1, n), lowercase=data.lowercase, binary=True)) for n in (2, 3)]
+
+
+def _classifier(model: str, c: float, splits):
+    from textcnn.bench.nbsvm import NBLogisticRegression
+    from textcnn.bench.peers import logistic_regression
+
+    if model == "nbsvm":
+        return NBLogisticRegression(C=c)
+    return logistic_regression(c, len(splits.class_names), splits.multi_label)
+
+
+def fit_and_score(splits, data, model_name: str, analyzer: str, cs: list[float], min_df: int) -> dict:
+    """Fit on train, choose the n-grams and C on validation, score the test split once (multi-label: micro-F1)."""
     best, tried = None, []
-    for c in cs:
-        model = logistic_regression(c, len(splits.class_names), splits.multi_label)
-        model.fit(x_train, splits.train.labels)
-        val_accuracy = score(model, x_val, splits.validation.labels)
-        tried.append({"C": c, "val_accuracy": round(val_accuracy, 4)})
-        if best is None or val_accuracy > best[0]:
-            best = (val_accuracy, c, model)
-    val_accuracy, c, model = best
+    for chosen, vectorizer in _vectorizers(model_name, analyzer, data, min_df):
+        x_train = vectorizer.fit_transform(splits.train.texts)  # vocabulary (and idf) from the training texts only
+        x_val = vectorizer.transform(splits.validation.texts)
+        for c in cs:
+            model = _classifier(model_name, c, splits).fit(x_train, splits.train.labels)
+            val_accuracy = score(model, x_val, splits.validation.labels)
+            tried.append({**chosen, "C": c, "val_accuracy": round(val_accuracy, 4)})
+            if best is None or val_accuracy > best[0]:
+                best = (val_accuracy, c, model, vectorizer, x_train.shape[1], chosen)
+    val_accuracy, c, model, vectorizer, features, chosen = best
+    x_val, x_test = vectorizer.transform(splits.validation.texts), vectorizer.transform(splits.test.texts)
     if splits.multi_label:  # as the multi-label TextCNN: the threshold from validation, then test once
         from textcnn.runs.scoring import choose_threshold, multi_label_scores
 
@@ -65,7 +91,8 @@ def fit_and_score(splits, data, analyzer: str, cs: list[float], min_df: int) -> 
         }
     return {
         "tried": tried,
-        "features": x_train.shape[1],
+        "features": features,
+        **chosen,
         "C": c,
         "val_accuracy": round(val_accuracy, 4),
         "test_accuracy": round(score(model, x_test, splits.test.labels), 5),
@@ -83,24 +110,35 @@ def main() -> None:
     parser.add_argument("--config", required=True, help="a run config: its data section picks data and splits")
     add_set_option(parser)
     parser.add_argument(
-        "--analyzer", choices=("word", "char"), default="word", help="word 1-2 grams or character 1-3 grams"
+        "--model", choices=("tfidf", "nbsvm"), default="tfidf", help="TF-IDF or NBSVM features (default: tfidf)"
     )
     parser.add_argument(
-        "--C", type=float, nargs="+", default=[1.0, 4.0, 16.0, 64.0], help="inverse regularisation strengths to try"
+        "--analyzer", choices=("word", "char"), default="word", help="word n-grams or character 1-3 grams"
+    )
+    parser.add_argument(
+        "--C",
+        type=float,
+        nargs="+",
+        help="inverse regularisation strengths to try (default: 1 4 16 64 for tfidf, 0.1 0.3 1 for nbsvm)",
     )
     parser.add_argument("--min-df", type=int, default=2, help="drop n-grams in fewer texts than this (default: 2)")
     parser.add_argument("--folds", type=int, help="cross-validate on the K folds 'textcnn cv --folds K' uses")
     args = parser.parse_args()
 
+    cs = args.C or ([0.1, 0.3, 1.0] if args.model == "nbsvm" else [1.0, 4.0, 16.0, 64.0])
     config = load_config(args.config, args.set)
     started = time.perf_counter()
     configs = [config] if args.folds is None else [fold_config(config, args.folds, f) for f in range(args.folds)]
     results = []
     for fold, setup in enumerate(configs, start=1):
-        result = fit_and_score(load_splits(setup.data, setup.seed), setup.data, args.analyzer, args.C, args.min_df)
+        splits = load_splits(setup.data, setup.seed)
+        if splits.multi_label and args.model == "nbsvm":
+            parser.error("--model nbsvm: label sets are not supported; use --model tfidf")
+        result = fit_and_score(splits, setup.data, args.model, args.analyzer, cs, args.min_df)
         results.append(result)
         print(json.dumps({"fold": fold, **result} if args.folds else result), flush=True)
-    name = f"tfidf-{'word-1-2' if args.analyzer == 'word' else 'char-1-3'}gram-logreg"
+    grams = "char-1-3" if args.analyzer == "char" else ("word-1-2" if args.model == "tfidf" else "word-n")
+    name = f"{args.model}-{grams}gram-logreg"
     accuracies = [r["test_accuracy"] for r in results]
     summary = {"model": name, "test_accuracy": round(statistics.mean(accuracies), 5)}
     for key in ("test_micro_f1", "test_macro_f1"):

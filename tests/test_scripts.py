@@ -74,6 +74,18 @@ def test_baselines_choose_c_on_validation(tiny_data):
     assert summary["model"] == "tfidf-word-1-2gram-logreg" and summary["test_accuracy"] == result["test_accuracy"]
 
 
+def test_baselines_nbsvm_chooses_its_ngrams_and_c_on_validation(tiny_data):
+    argv = [sys.executable, str(ROOT / "scripts/baselines.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += ["--set", f"data.path={tiny_data}", "--model", "nbsvm", "--C", "0.001", "1"]
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    result, summary = (json.loads(line) for line in lines)
+    tried = result["tried"]
+    assert [(r["ngrams"], r["C"]) for r in tried] == [(2, 0.001), (2, 1.0), (3, 0.001), (3, 1.0)]
+    best = max(tried, key=lambda r: r["val_accuracy"])
+    assert (result["ngrams"], result["C"]) == (best["ngrams"], best["C"])
+    assert result["test_accuracy"] > 0.8 and summary["model"] == "nbsvm-word-ngram-logreg"
+
+
 def test_baselines_with_character_ngrams_on_the_folds_of_cv(tmp_path):
     from tests.conftest import make_reviews
 

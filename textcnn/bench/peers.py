@@ -1,7 +1,7 @@
 """The classical peers a practitioner would otherwise choose, trained on the same splits as the networks.
 
-- ``tfidf``: TF-IDF over word 1-2 grams (words cut as the run's tokenizer cuts them) or character 1-3
-  grams, and logistic regression (scikit-learn), its regularisation C chosen on validation.
+- ``tfidf``: TF-IDF over word 1-2 grams (scikit-learn's own word cutting) or character 1-3 grams, and
+  logistic regression (scikit-learn), its regularisation C chosen on validation.
 - ``nbsvm``: NBSVM's logistic-regression variant (:mod:`.nbsvm`) on binary word n-grams cut by scikit-learn's
   own ``CountVectorizer``, as its users run it; the n-gram range (1-2 or 1-3) and C chosen on validation.
 - ``fasttext``: fastText supervised (the optional ``fasttext`` module, e.g. ``pip install -e ".[peers]"``),
@@ -30,25 +30,21 @@ logger = logging.getLogger(__name__)
 
 
 def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
-    """TF-IDF over word 1-2 grams (the run's words) or character 1-3 grams (the run's cleaned text)."""
+    """TF-IDF over word 1-2 grams or character 1-3 grams, as scikit-learn's users run it.
+
+    Words are cut by scikit-learn's own fast regular expression (lowercased as the run is); characters
+    read the run's cleaned text (its normalizer: lowercase, markup stripped), which CJK text needs.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from ..text.tokenizer import build_tokenizer
-    from ..text.vectors import word_cutter
-
     if analyzer == "char":
+        from ..text.tokenizer import build_tokenizer
+
         normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
         return TfidfVectorizer(
             analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
         )
-
-    cut = word_cutter(lowercase=data.lowercase, strip_html=data.strip_html)  # once, not once per text
-
-    def word_ngrams(text: str) -> list[str]:
-        tokens = cut(text)
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
-
-    return TfidfVectorizer(analyzer=word_ngrams, min_df=min_df, sublinear_tf=True)
+    return TfidfVectorizer(ngram_range=(1, 2), lowercase=data.lowercase, min_df=min_df, sublinear_tf=True)
 
 
 def logistic_regression(c: float, num_classes: int, multi_label: bool = False):
