@@ -119,7 +119,11 @@ def main() -> None:
     parser.add_argument("--folds", type=int, help="folds for the cross-validated datasets (default: theirs, 10 or 5)")
     parser.add_argument("--out", required=True, help="folder for the runs and the tables")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="an override of every config's runs (repeatable)"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override every config (repeatable)",
     )
     args = parser.parse_args()
     names = args.only.split(",") if args.only else list(DATASETS)

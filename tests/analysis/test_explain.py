@@ -30,7 +30,9 @@ def tokenizer():
     return train_tokenizer(texts + ["这部电影非常好看"], vocab_size=300, min_frequency=1, max_length=40)
 
 
-def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 1, wide_ngrams: int = 0):
+def cnn(
+    mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 1, wide_ngrams: int = 0, region_dim: int = 0
+):
     torch.manual_seed(0)
     vectors = None if mode == "rand" else "unused.bin"  # the pretrained modes start random until loaded
     config = TextCNNConfig(
@@ -43,6 +45,8 @@ def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 
         ngram_buckets=97,
         wide_ngrams=wide_ngrams,
         wide_buckets=31,  # few rows: a text's n-grams collide, which must still add up
+        region_dim=region_dim,
+        region_size=4,  # reads 1 token before and 2 after
     )
     model = get_model(config, vocab_size, len(CLASSES)).eval()
     with torch.no_grad():  # a trained-looking head: the default init gives logits near 0
@@ -51,14 +55,16 @@ def cnn(mode: str, kernel_sizes=(3, 4, 5), vocab_size: int = 300, ngrams: int = 
         if model.wide is not None:  # a fitted, trained-looking branch: its weights start at 0
             model.wide.weight.weight.normal_(std=1.0)
             model.wide.ratios.normal_(std=1.0)
+        if model.embedding.regions is not None:  # as if learned on unlabeled text
+            model.load_regions(torch.randn(vocab_size, region_dim), torch.randn(region_dim) * 0.1)
     return model
 
 
 @pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
 @pytest.mark.parametrize("kernel_sizes,ngrams", [((3, 4, 5), 1), ((1, 2, 7), 1), ((1, 2, 3), 2), ((2, 3), 3)])
-@pytest.mark.parametrize("wide_ngrams", [0, 1, 3])
-def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes, ngrams, wide_ngrams):
-    model = cnn(mode, kernel_sizes, ngrams=ngrams, wide_ngrams=wide_ngrams)
+@pytest.mark.parametrize("wide_ngrams,region_dim", [(0, 0), (1, 0), (3, 0), (0, 5)])
+def test_bias_plus_ngram_contributions_is_every_logit(tokenizer, mode, kernel_sizes, ngrams, wide_ngrams, region_dim):
+    model = cnn(mode, kernel_sizes, ngrams=ngrams, wide_ngrams=wide_ngrams, region_dim=region_dim)
     for raw in TEXTS:
         text = TokenizedText.of(tokenizer, raw)
         result = explain_cnn(model, text, CLASSES)
@@ -185,3 +191,24 @@ def test_step_through_reproduces_the_filters_feature_map(tokenizer, mode):
     assert default["filter"] == explain_cnn(model, TokenizedText.of(tokenizer, raw), CLASSES)["filters"][0]["filter"]
     with pytest.raises(ValueError, match="filter must be between"):
         slide(run, raw, 18)
+
+
+@pytest.mark.parametrize("ngrams,region_dim", [(1, 0), (3, 0), (1, 5), (2, 5)])
+def test_a_filters_span_holds_every_token_its_peak_read(tokenizer, ngrams, region_dim):
+    """Changing a token outside a filter's span cannot lower its pooled value: its peak did not read it."""
+    model = cnn("rand", (2, 3), ngrams=ngrams, region_dim=region_dim)
+    text = TokenizedText.of(tokenizer, TEXTS[3])
+    ids = torch.from_numpy(text.ids).unsqueeze(0)  # (1, L)
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    with torch.no_grad():
+        values, positions = model.encoder.peaks(model.embedding(ids, mask), mask)  # (1, F) each
+    firsts, lasts = model.encoder.peak_spans(
+        positions[0].numpy(), ids.shape[1], model.embedding.reach, model.embedding.reach_before
+    )
+    for t in range(ids.shape[1]):
+        changed = ids.clone()
+        changed[0, t] = (int(ids[0, t]) + 7) % 300 or 1
+        with torch.no_grad():
+            new_values, _ = model.encoder.peaks(model.embedding(changed, mask), mask)
+        outside = (t < firsts) | (t > lasts)  # (F,): the filters whose span leaves token t out
+        assert (new_values[0].numpy()[outside] >= values[0].numpy()[outside] - 1e-5).all(), t

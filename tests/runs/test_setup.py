@@ -88,3 +88,44 @@ def test_a_quick_run_reads_no_more_unlabeled_texts_than_training_ones(with_unlab
         load_config(None, _overrides(with_unlabeled, "data.max_train_samples=100")), tmp_path / "a", progress=False
     )
     assert learned_from == [[100, 100]]  # the 100 training texts (validation is held out first); 100 of 200 unlabeled
+
+
+def _region_overrides(data, *extra):
+    return [
+        f"data.path={data}",
+        "model.region_dim=6",
+        "model.region_size=3",
+        "model.embedding_dim=12",
+        "model.num_filters=8",
+        "regions.batch_size=512",
+        *TINY_OVERRIDES,
+        *extra,
+    ]
+
+
+def test_region_embeddings_are_learned_from_the_same_text_cached_and_relearned_for_new_text(
+    with_unlabeled, tmp_path, log_lines, monkeypatch
+):
+    from textcnn.runs import regions
+
+    calls = []
+    real = regions.learn_regions
+    monkeypatch.setattr(
+        regions, "learn_regions", lambda texts, *a, **k: calls.append([len(s) for s in texts]) or real(texts, *a, **k)
+    )
+    first = train_run(load_config(None, _region_overrides(with_unlabeled)), tmp_path / "a", progress=False)
+    assert calls == [[270, 200]]  # the training texts and the unlabeled split; never validation or test
+    second = train_run(load_config(None, _region_overrides(with_unlabeled)), tmp_path / "b", progress=False)
+    assert calls == [[270, 200]] and sum("regions: read from the cache" in line for line in log_lines()) == 1
+    assert first.test_accuracy == second.test_accuracy
+    train_run(
+        load_config(None, _region_overrides(with_unlabeled, "data.max_train_samples=100")),
+        tmp_path / "c",
+        progress=False,
+    )
+    assert calls == [[270, 200], [100, 100]]  # other text: another key, learned again
+    from textcnn.runs.loaded import Run
+
+    run = Run.load(tmp_path / "a", device="cpu")
+    assert run.model.embedding.regions.table.abs().sum() > 0  # saved with the weights
+    assert run.fast_model() is None  # no looked-up first layer: positions read their neighbours

@@ -106,7 +106,7 @@ def _peaks(model: TextClassifier, text: TokenizedText) -> _Peaks:
     logits = model(ids, mask)[0].double().cpu().numpy()  # (C,)
     values, positions = encoder.peaks(model.embedding(ids, mask), mask)  # (1, F) each
     values, positions = values[0].double().cpu().numpy(), positions[0].cpu().numpy()
-    firsts, lasts = encoder.peak_spans(positions, len(text.ids), model.embedding.reach)
+    firsts, lasts = encoder.peak_spans(positions, len(text.ids), model.embedding.reach, model.embedding.reach_before)
     linear = model.classifier[-1]
     weight, bias = linear.weight.double().cpu().numpy(), linear.bias.double().cpu().numpy()
     wide_spans, wide_terms = [], np.zeros((0, len(bias)))

@@ -168,7 +168,7 @@ def filter_report(
     towards, push = strongest_class(weight, axis=0)  # (F,) each: softmax sees only differences
     impact = push * values.mean(axis=0)  # (F,)
     # (N, F) each: the tokens each filter read
-    spans = encoder.peak_spans(positions, ids.lengths[:, None], model.embedding.reach)
+    spans = encoder.peak_spans(positions, ids.lengths[:, None], model.embedding.reach, model.embedding.reach_before)
     widths = [before + after + 1 for before, after in encoder.filter_windows()]
     report = FilterReport(str(run.path), data_config.path, split, len(ids))
     for f in np.argsort(-impact)[:top]:

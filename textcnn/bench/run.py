@@ -65,6 +65,9 @@ def load_configs(options: BenchOptions) -> list[RunConfig]:
     configs = [load_config(path, overrides) for path in options.configs]
     if len(configs) < 2:
         raise UserError("bench compares two or more configs")
+    for path, config in zip(options.configs, configs):
+        if config.model.region_dim:
+            raise UserError(f"{path}: bench does not time region embeddings (model.region_dim); use textcnn train")
     check_comparable(configs, options.configs)
     return configs
 

@@ -1,12 +1,13 @@
 """Dataclass configs loaded from YAML whose keys are the field names, validated with errors naming the key.
 
-A run config has five sections plus a seed::
+A run config has six sections plus a seed::
 
     seed: 0
     data: {path: stanfordnlp/imdb, max_length: 400, ...}      # DataConfig
     tokenizer: {vocab_size: 30000, min_frequency: 2}          # TokenizerConfig
     model: {name: textcnn, embedding_dim: 128, ...}           # the registered model's own config class
     word2vec: {epochs: 5, splits: null, cache: true, ...}     # Word2VecConfig: vectors learned in the run
+    regions: {epochs: 1, negatives: 5, cache: true, ...}      # RegionsConfig: region embeddings learned in the run
     train: {epochs: 10, lr: 0.001, ...}                       # TrainConfig
 
 ``model.name`` picks the model's config class, a :class:`ModelConfig` subclass, and the rest of
@@ -35,6 +36,7 @@ from .sections import (
     SCHEDULES,
     TOKENIZER_KINDS,
     DataConfig,
+    RegionsConfig,
     TokenizerConfig,
     TrainConfig,
     Word2VecConfig,
@@ -54,6 +56,7 @@ __all__ = [
     "DataConfig",
     "LSTMConfig",
     "ModelConfig",
+    "RegionsConfig",
     "RunConfig",
     "ServeLimits",
     "TextCNNConfig",

@@ -14,7 +14,7 @@ from .checks import check as _check
 from .checks import coerce as _coerce
 from .checks import from_dict
 from .models import ModelConfig, TextCNNConfig, model_config_class
-from .sections import DataConfig, TokenizerConfig, TrainConfig, Word2VecConfig
+from .sections import DataConfig, RegionsConfig, TokenizerConfig, TrainConfig, Word2VecConfig
 
 
 @dataclass
@@ -24,6 +24,7 @@ class RunConfig:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     model: ModelConfig = field(default_factory=TextCNNConfig)  # a subclass, chosen by model.name
     word2vec: Word2VecConfig = field(default_factory=Word2VecConfig)  # with model.vectors_from_train
+    regions: RegionsConfig = field(default_factory=RegionsConfig)  # with model.region_dim
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
@@ -77,6 +78,7 @@ def build_config(tree: dict[str, Any]) -> RunConfig:
         tokenizer=from_dict(TokenizerConfig, tree.get("tokenizer"), "tokenizer"),
         model=model,
         word2vec=from_dict(Word2VecConfig, tree.get("word2vec"), "word2vec"),
+        regions=from_dict(RegionsConfig, tree.get("regions"), "regions"),
         train=from_dict(TrainConfig, tree.get("train"), "train"),
     )
 

@@ -55,6 +55,13 @@ class ModelConfig:
     )
     wide_buckets: int = option(1048576, "rows the wide branch hashes its 2..wide_ngrams-grams into")
     wide_alpha: float = option(1.0, "the wide branch's naive-Bayes smoothing: added to every n-gram's count")
+    region_dim: int = option(
+        0,
+        "> 0: each position also reads its region embedding, this wide (Johnson and Zhang's tv-embedding): a "
+        "frozen bag-of-words vector of the region_size tokens around it, learned before training on the "
+        "training texts and unlabeled splits (settings: the regions section); 0: none",
+    )
+    region_size: int = option(5, "tokens per region of the region embedding, centred on each position")
     dropout: float = option(0.5, "before the output layer")
     members: int = option(
         1,
@@ -101,6 +108,8 @@ class ModelConfig:
         _check(self.wide_ngrams >= 0, "model.wide_ngrams", self.wide_ngrams, ">= 0 (0: no wide branch)")
         _check(self.wide_buckets >= 1, "model.wide_buckets", self.wide_buckets, ">= 1")
         _check(self.wide_alpha > 0, "model.wide_alpha", self.wide_alpha, "> 0")
+        _check(self.region_dim >= 0, "model.region_dim", self.region_dim, ">= 0 (0: no region embedding)")
+        _check(self.region_size >= 1, "model.region_size", self.region_size, ">= 1")
         for key in ("dropout", "embedding_dropout"):
             _check(0.0 <= getattr(self, key) < 1.0, f"model.{key}", getattr(self, key), f"0 <= {key} < 1")
 

@@ -153,6 +153,29 @@ class Word2VecConfig(Word2VecSettings):
     )
 
 
+@dataclass
+class RegionsConfig:
+    """How a run learns its region embeddings (``model.region_dim > 0``), before training.
+
+    From the same text as learned word vectors: the training texts and ``word2vec.splits`` (never
+    validation or test), in the run's tokens. Cached like them, by that text and these settings.
+    """
+
+    epochs: int = option(1, "passes over the text")
+    negatives: int = option(5, "words drawn as negatives per region")
+    lr: float = option(5e-3, "Adam's learning rate")
+    batch_size: int = option(4096, "regions per step")
+    stride: int = option(2, "one position in this many (drawn anew each epoch) is a region to learn from")
+    sample: float = option(1e-4, "down-sampling threshold for very frequent neighbour words (word2vec's)")
+    cache: bool = option(True, "keep them in $TEXTCNN_CACHE/regions, keyed by the text and settings, and reuse them")
+
+    def __post_init__(self) -> None:
+        for key in ("epochs", "negatives", "batch_size", "stride"):
+            _check(getattr(self, key) >= 1, f"regions.{key}", getattr(self, key), ">= 1")
+        _check(self.lr > 0, "regions.lr", self.lr, "> 0")
+        _check(self.sample > 0, "regions.sample", self.sample, "> 0")
+
+
 OPTIMIZERS = ("adam", "adamw", "sgd", "adadelta")
 SCHEDULES = ("constant", "linear", "cosine")
 

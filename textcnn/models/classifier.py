@@ -63,6 +63,11 @@ class TextClassifier(TextModel):
     def load_vectors(self, vectors: torch.Tensor) -> None:
         self.embedding.load_vectors(vectors)
 
+    def load_regions(self, table: torch.Tensor, bias: torch.Tensor) -> None:
+        if self.embedding.regions is None:
+            raise ValueError("this model has no region embedding (model.region_dim: 0)")
+        self.embedding.regions.load(table, bias)
+
     @torch.no_grad()
     def apply_constraints(self) -> None:
         if self.max_norm is not None:

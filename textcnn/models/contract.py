@@ -41,6 +41,10 @@ class TextModel(nn.Module, ABC):
     def load_vectors(self, vectors: torch.Tensor) -> None:
         """Start the word embedding from pretrained ``(vocab_size, dim)`` vectors."""
 
+    def load_regions(self, table: torch.Tensor, bias: torch.Tensor) -> None:
+        """Fill the region embedding (``model.region_dim``) with what was learned on unlabeled text."""
+        raise ValueError(f"{type(self).__name__} has no region embedding (model.region_dim)")
+
     def apply_constraints(self) -> None:
         """Called by the trainer after every optimiser step; none by default."""
 

@@ -8,6 +8,7 @@ from torch import nn
 from ..config import EMBEDDING_MODES, ModelConfig
 from .ngrams import NgramEmbedding
 from .parameters import ParameterGroup
+from .regions import RegionEmbedding
 
 
 class WordEmbedding(nn.Module):
@@ -21,6 +22,10 @@ class WordEmbedding(nn.Module):
     ``ngrams > 1`` adds to each position a learned vector for every 2..``ngrams``-gram starting
     there (:class:`~textcnn.models.ngrams.NgramEmbedding`, ``(channels * dim)`` wide), so a
     position's vector reads :attr:`reach` tokens after its own.
+
+    ``region_dim > 0`` appends to each position its region embedding (``region_dim`` wide, frozen,
+    learned on unlabeled text: :mod:`~textcnn.models.regions`), which reads the ``region_size`` tokens
+    centred on it: :attr:`reach_before` tokens before and up to :attr:`reach` after.
     """
 
     def __init__(
@@ -35,6 +40,8 @@ class WordEmbedding(nn.Module):
         padding_idx: int = 0,
         ngrams: int = 1,
         ngram_buckets: int = ModelConfig.ngram_buckets,
+        region_dim: int = 0,
+        region_size: int = ModelConfig.region_size,
     ) -> None:
         super().__init__()
         if mode not in EMBEDDING_MODES:
@@ -53,6 +60,9 @@ class WordEmbedding(nn.Module):
             if ngrams > 1
             else None
         )
+        self.regions = RegionEmbedding(vocab_size, region_dim, region_size) if region_dim else None
+        self.words_dim = self.out_dim  # the word vectors' width, before the region embedding's
+        self.out_dim += region_dim
         self.dropout = nn.Dropout(dropout)
         for table in (self.trained, self.frozen):
             if table is not None:
@@ -72,12 +82,20 @@ class WordEmbedding(nn.Module):
             sparse=config.sparse_embedding,
             ngrams=config.ngrams,
             ngram_buckets=config.ngram_buckets,
+            region_dim=config.region_dim,
+            region_size=config.region_size,
         )
 
     @property
     def reach(self) -> int:
-        """How many tokens after its own a position's vector reads: 0, or ``ngrams - 1``."""
-        return 0 if self.ngrams is None else self.ngrams.reach
+        """How many tokens after its own a position's vector reads: 0, ``ngrams - 1``, or its region's."""
+        ngrams = 0 if self.ngrams is None else self.ngrams.reach
+        return max(ngrams, 0 if self.regions is None else self.regions.after)
+
+    @property
+    def reach_before(self) -> int:
+        """How many tokens before its own a position's vector reads: 0 without a region embedding."""
+        return 0 if self.regions is None else self.regions.before
 
     @torch.no_grad()
     def load_vectors(self, vectors: torch.Tensor) -> None:
@@ -101,6 +119,8 @@ class WordEmbedding(nn.Module):
         x = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)  # (B, L, channels * dim)
         if self.ngrams is not None:
             x = x + self.ngrams(ids, mask)  # (B, L, channels * dim)
+        if self.regions is not None:
+            x = torch.cat([x, self.regions(ids, mask).to(x.dtype)], dim=-1)  # (B, L, channels * dim + region_dim)
         x = self.dropout(x)
         # Zero vectors at padding whatever the table holds there, so padding cannot change an output.
         return x * mask.unsqueeze(-1).to(x.dtype)

@@ -49,6 +49,10 @@ class Ensemble(TextModel):
         for member in self.members:
             member.load_vectors(vectors)
 
+    def load_regions(self, table: torch.Tensor, bias: torch.Tensor) -> None:
+        for member in self.members:
+            member.load_regions(table, bias)
+
     def apply_constraints(self) -> None:
         for member in self.members:
             member.apply_constraints()

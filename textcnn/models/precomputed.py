@@ -21,7 +21,7 @@ from .textcnn import is_textcnn
 
 def can_precompute(model: nn.Module) -> bool:
     """Whether ``model`` is a TextCNN whose position vectors depend on their token alone (no n-gram vectors)."""
-    return is_textcnn(model) and model.embedding.reach == 0
+    return is_textcnn(model) and model.embedding.reach == 0 and model.embedding.regions is None
 
 
 def table_bytes(model: TextClassifier, vocab_size: int) -> int:

@@ -56,17 +56,19 @@ class CNNEncoder(nn.Module):
         return values.clamp(min=0), positions
 
     def peak_spans(
-        self, positions: np.ndarray, lengths: np.ndarray | int, reach: int = 0
+        self, positions: np.ndarray, lengths: np.ndarray | int, reach: int = 0, reach_before: int = 0
     ) -> tuple[np.ndarray, np.ndarray]:
         """The first and last token (inclusive) each filter read at its pooled ``positions``, cut to the text.
 
         ``positions``: ``(..., K * F)`` as :meth:`peaks` gives them; ``lengths``: the texts' token counts,
-        broadcastable against it (``(N, 1)`` for a batch, an int for one text). ``reach``: how many tokens
-        after its own each input vector reads (the embedding's n-gram vectors), which the window spans too.
+        broadcastable against it (``(N, 1)`` for a batch, an int for one text). ``reach`` and
+        ``reach_before``: how many tokens after and before its own each input vector reads (the
+        embedding's n-gram vectors, its region embedding), which the window spans too.
         """
         before, after = np.asarray(self.filter_windows()).T  # (K * F,) each
         lengths = np.asarray(lengths)
-        return np.maximum(positions - before, 0), np.minimum(positions + after + reach, lengths - 1)
+        first = np.maximum(positions - before - reach_before, 0)
+        return first, np.minimum(positions + after + reach, lengths - 1)
 
     def filter_windows(self) -> list[tuple[int, int]]:
         """Each feature's window ``(before, after)``: at position ``p`` it reads tokens ``p - before .. p + after``."""

@@ -30,6 +30,7 @@ from ..training import (
     ShardedBatches,
     seed_everything,
 )
+from .regions import learn_run_regions
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -69,17 +70,27 @@ def load_pretrained_embedding(
     return coverage
 
 
-def learn_run_vectors(config: RunConfig, data: PreparedData, *, progress: bool = False) -> KeyedVectors:
-    """word2vec on the run's training texts plus its unlabeled splits (``word2vec.splits``), in its own tokens.
+def run_corpus(config: RunConfig, data: PreparedData) -> tuple[list[TokenStore], str]:
+    """The text a run learns from without labels: its training texts plus ``word2vec.splits``, in its tokens.
 
-    Never validation or test text. Cached by the tokens and settings (:mod:`textcnn.text.learned_vectors`).
+    Never validation or test text. Returns one token store per source and a description of them.
     """
     unlabeled, names = load_corpus(config.data, config.word2vec.splits, besides_training=True)
     if config.data.max_train_samples is not None:  # a quick run stays quick: as many as the training texts
         unlabeled = unlabeled[: config.data.max_train_samples]
     texts = [data.train_ids] + ([encode(data.tokenizer, unlabeled)] if unlabeled else [])
+    return texts, f"{len(data.train_ids):,} training texts" + "".join(f" + split {name!r}" for name in names)
+
+
+def learn_run_vectors(
+    config: RunConfig, data: PreparedData, corpus: tuple[list[TokenStore], str] | None = None, *, progress: bool = False
+) -> KeyedVectors:
+    """word2vec on the run's :func:`run_corpus` (given, or read here).
+
+    Cached by the tokens and settings (:mod:`textcnn.text.learned_vectors`).
+    """
+    texts, what = corpus or run_corpus(config, data)
     options = word2vec_options(config.word2vec, dim=config.model.embedding_dim, seed=config.seed)
-    what = f"{len(data.train_ids):,} training texts" + "".join(f" + split {name!r}" for name in names)
     logger.info(
         f"vectors: word2vec ({options.architecture}, {options.epochs} epochs) on {what} (model.vectors_from_train)"
     )
@@ -189,9 +200,18 @@ def prepare_run(
     (:class:`~textcnn.training.ShardedBatches`).
     """
     data = data or prepare_data(config, tokenizer=tokenizer, distributed=distributed)
-    if vectors is None and learn_vectors and config.model.vectors_from_train:
+    wants_vectors = vectors is None and learn_vectors and config.model.vectors_from_train
+    wants_regions = learn_vectors and config.model.region_dim > 0
+    corpus = run_corpus(config, data) if (wants_vectors or wants_regions) and distributed.is_main else None
+    if wants_vectors:
         # Rank 0 learns them (or reads them from the cache) and hands them over, as it does the tokenizer.
-        vectors = distributed.share(learn_run_vectors(config, data, progress=progress) if distributed.is_main else None)
+        learned = learn_run_vectors(config, data, corpus, progress=progress) if distributed.is_main else None
+        vectors = distributed.share(learned)
+    regions = None
+    if wants_regions:
+        learned = learn_run_regions(config, data.tokenizer, corpus, progress=progress) if distributed.is_main else None
+        regions = distributed.share(learned)
+    del corpus  # the unlabeled text's ids: not needed past this point
     if distributed.backend == "nccl" and config.model.sparse_embedding:
         logger.info("model.sparse_embedding: NCCL cannot average sparse gradients; the embedding trains dense")
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, sparse_embedding=False))
@@ -203,6 +223,8 @@ def prepare_run(
         logger.info(coverage.describe())
     elif config.model.vectors and not config.model.pretrained:
         logger.info("model.vectors is ignored: embedding_mode is 'rand' (vectors learned from scratch)")
+    if regions is not None:
+        model.load_regions(*regions)
     splits, tc = data.splits, config.train
     if config.model.wide_ngrams:
         counting = eval_batches(data.train_ids, splits.train.labels, tc)
