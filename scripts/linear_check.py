@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"), help="the datasets' folder")
     parser.add_argument("--only", help=f"comma-separated datasets (default: all of {', '.join(DATASETS)})")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="model seeds, over the same splits")
+    parser.add_argument("--no-peers", action="store_true", help="train the configs alone (peers already measured)")
     parser.add_argument("--folds", type=int, help="folds for the cross-validated datasets (default: theirs, 10 or 5)")
     parser.add_argument("--out", required=True, help="folder for the runs and the tables")
     parser.add_argument(
@@ -138,7 +139,7 @@ def main() -> None:
         if spec.folds and args.folds:
             spec = dataclasses.replace(spec, folds=args.folds)
         results: dict[str, list[dict]] = {}
-        for peer in ("tfidf", "nbsvm"):
+        for peer in () if args.no_peers else ("tfidf", "nbsvm"):
             results[peer] = [run_peer(peer, args.config[0], data, spec)]
             print(json.dumps({"dataset": name, "model": peer, **results[peer][0]}), flush=True)
         for config in args.config:
