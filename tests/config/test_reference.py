@@ -9,7 +9,7 @@ import yaml
 from textcnn.cli.main import build_parser
 from textcnn.config import LSTMConfig, RunConfig, TextCNNConfig, load_config
 from textcnn.config.reference import cli_reference, config_defaults_yaml, config_keys, config_reference
-from textcnn.config.sections import DataConfig, TokenizerConfig, TrainConfig, Word2VecConfig
+from textcnn.config.sections import DataConfig, RegionsConfig, TokenizerConfig, TrainConfig, Word2VecConfig
 
 REFERENCE = Path(__file__).parents[2] / "docs" / "reference"
 STALE = "is out of date: run python scripts/make_reference.py"
@@ -32,6 +32,7 @@ def test_every_config_key_is_listed_once_with_its_help():
         ("data", DataConfig),
         ("tokenizer", TokenizerConfig),
         ("word2vec", Word2VecConfig),
+        ("regions", RegionsConfig),
         ("train", TrainConfig),
     )
     for prefix, cls in sections:
