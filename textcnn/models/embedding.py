@@ -61,7 +61,6 @@ class WordEmbedding(nn.Module):
             else None
         )
         self.regions = RegionEmbedding(vocab_size, region_dim, region_size) if region_dim else None
-        self.words_dim = self.out_dim  # the word vectors' width, before the region embedding's
         self.out_dim += region_dim
         self.dropout = nn.Dropout(dropout)
         for table in (self.trained, self.frozen):
