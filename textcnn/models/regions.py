@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..layers.padding import same_padding
+
 logger = logging.getLogger(__name__)
 
 
@@ -45,8 +47,7 @@ class RegionEmbedding(nn.Module):
         super().__init__()
         if size < 1:
             raise ValueError(f"size must be >= 1, got {size}")
-        self.dim, self.size = dim, size
-        self.before, self.after = (size - 1) // 2, size // 2
+        self.before, self.after = same_padding(1, size)  # the tokens centred on a position, as a filter's window
         self.register_buffer("table", torch.zeros(vocab_size, dim))
         self.register_buffer("bias", torch.zeros(dim))
 
@@ -143,7 +144,8 @@ def _batches(
     stores: Sequence, options: RegionOptions, keep: np.ndarray, noise: np.ndarray, rng: np.random.Generator
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Shuffled batches of (region ids ``(N, size)``, neighbour ids ``(N, 2 * size)``, negatives ``(N, K)``)."""
-    size, before, after = options.size, (options.size - 1) // 2, options.size // 2
+    size = options.size
+    before, after = same_padding(1, size)  # as RegionEmbedding reads it
     flat, where = _spread(stores, gap=2 * size)
     centres = where[rng.permutation(len(where))[: (len(where) + options.stride - 1) // options.stride]]
     offsets = np.concatenate(
@@ -172,10 +174,8 @@ def learn_regions(
     rng = np.random.default_rng(options.seed)
     torch.manual_seed(options.seed)
     counts = _frequencies(stores, vocab_size)
-    share = counts / max(counts.sum(), 1.0)
-    keep = np.minimum(
-        1.0, np.sqrt(options.sample / np.maximum(share, 1e-12)) + options.sample / np.maximum(share, 1e-12)
-    )
+    ratio = options.sample / np.maximum(counts / max(counts.sum(), 1.0), 1e-12)  # threshold / each word's share
+    keep = np.minimum(1.0, np.sqrt(ratio) + ratio)  # word2vec's chance of keeping a word
     noise = counts**0.75
     noise = noise / noise.sum()
     net = _TvNet(vocab_size, options.dim)
