@@ -27,15 +27,11 @@ from ..config import ModelConfig
 from .ngrams import ngram_rows
 
 
-def bag_rows(ids: torch.Tensor, mask: torch.Tensor, ngrams: int, vocab_size: int, buckets: int):
-    """``(B, L)`` ids -> each text's distinct 1..``ngrams``-gram rows: ``rows (N,)`` and their text ``owners (N,)``.
-
-    Sorted by text, then row. An n-gram counts only where all its tokens are real (``mask``), so a
-    text's bag does not depend on its padding.
-    """
-    batch, length = ids.shape
-    real = torch.where(mask, ids, torch.zeros_like(ids)).long()  # (B, L)
-    rows, valid = [real], [mask]
+def _rows_by_n(ids: torch.Tensor, mask: torch.Tensor, ngrams: int, vocab_size: int, buckets: int):
+    """``(B, L)`` ids -> for n = 1..``ngrams``, the row of the n-gram starting at each position ``(B, L)``
+    and whether all its tokens are real ``(B, L)``: unigrams are their ids, longer n-grams hashed after them."""
+    length = ids.shape[1]
+    rows, valid = [torch.where(mask, ids, torch.zeros_like(ids)).long()], [mask]
     if ngrams > 1:
         hashed = ngram_rows(ids, mask, ngrams, buckets) + vocab_size  # (ngrams - 1, B, L)
         for n in range(2, ngrams + 1):
@@ -43,6 +39,17 @@ def bag_rows(ids: torch.Tensor, mask: torch.Tensor, ngrams: int, vocab_size: int
             ends_real[:, : max(length - (n - 1), 0)] = mask[:, n - 1 :]
             rows.append(hashed[n - 2])
             valid.append(mask & ends_real)
+    return rows, valid
+
+
+def bag_rows(ids: torch.Tensor, mask: torch.Tensor, ngrams: int, vocab_size: int, buckets: int):
+    """``(B, L)`` ids -> each text's distinct 1..``ngrams``-gram rows: ``rows (N,)`` and their text ``owners (N,)``.
+
+    Sorted by text, then row. An n-gram counts only where all its tokens are real (``mask``), so a
+    text's bag does not depend on its padding.
+    """
+    batch = ids.shape[0]
+    rows, valid = _rows_by_n(ids, mask, ngrams, vocab_size, buckets)
     total = vocab_size + buckets
     texts = torch.arange(batch, device=ids.device).view(1, batch, 1)  # (1, B, 1)
     keys = (texts * total + torch.stack(rows))[torch.stack(valid)]  # (ngrams, B, L) -> (M,): text-major keys
@@ -92,13 +99,11 @@ class NgramBag(nn.Module):
         as in :meth:`forward`; it is placed at its first occurrence, shortest n-gram first.
         """
         mask = torch.ones(1, len(ids), dtype=torch.bool, device=ids.device)  # (1, L)
-        per_n = [ids.long()[None]]  # (1, L) unigram rows
-        if self.ngrams > 1:
-            per_n += list(ngram_rows(ids[None], mask, self.ngrams, self.buckets) + self.vocab_size)  # (1, L) each
+        rows_by_n, valid_by_n = _rows_by_n(ids[None], mask, self.ngrams, self.vocab_size, self.buckets)
         first: dict[int, tuple[int, int]] = {}
-        for n, rows in enumerate(per_n, start=1):
-            for i, row in enumerate(rows[0, : max(len(ids) - n + 1, 0)].tolist()):
-                first.setdefault(row, (i, i + n - 1))
+        for n, (rows, valid) in enumerate(zip(rows_by_n, valid_by_n), start=1):
+            for i in valid[0].nonzero().flatten().tolist():  # the positions where an n-gram fits
+                first.setdefault(int(rows[0, i]), (i, i + n - 1))
         rows = torch.tensor(list(first), dtype=torch.long, device=ids.device)
         return rows, list(first.values())
 
