@@ -40,14 +40,13 @@ def _vectorizers(model: str, analyzer: str, data, min_df: int):
     """(label, vectorizer) pairs to choose among on validation."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from textcnn.bench.peers import tfidf_vectorizer
-    from textcnn.text.tokenizer import build_tokenizer
+    from textcnn.bench.peers import cleaned_text, tfidf_vectorizer
 
     if model == "tfidf":
         return [({}, tfidf_vectorizer(analyzer, data, min_df))]
     if analyzer == "char":
-        clean = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
-        return [({"ngrams": 3}, CountVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=clean, binary=True))]
+        chars = CountVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=cleaned_text(data), binary=True)
+        return [({"ngrams": 3}, chars)]
     return [({"ngrams": n}, CountVectorizer(ngram_range=(1, n), lowercase=data.lowercase, binary=True)) for n in (2, 3)]
 
 

@@ -29,6 +29,13 @@ from .records import PeerResult
 logger = logging.getLogger(__name__)
 
 
+def cleaned_text(data: DataConfig):
+    """The run's normalizer as a ``str -> str`` function (lowercase, markup stripped): what character n-grams read."""
+    from ..text.tokenizer import build_tokenizer
+
+    return build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
+
+
 def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
     """TF-IDF over word 1-2 grams or character 1-3 grams, as scikit-learn's users run it.
 
@@ -38,11 +45,8 @@ def tfidf_vectorizer(analyzer: str, data: DataConfig, min_df: int = 2):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if analyzer == "char":
-        from ..text.tokenizer import build_tokenizer
-
-        normalize = build_tokenizer(lowercase=data.lowercase, strip_html=data.strip_html).normalizer.normalize_str
         return TfidfVectorizer(
-            analyzer="char", ngram_range=(1, 3), preprocessor=normalize, min_df=min_df, sublinear_tf=True
+            analyzer="char", ngram_range=(1, 3), preprocessor=cleaned_text(data), min_df=min_df, sublinear_tf=True
         )
     return TfidfVectorizer(ngram_range=(1, 2), lowercase=data.lowercase, min_df=min_df, sublinear_tf=True)
 
