@@ -101,34 +101,29 @@ TINY_OVERRIDES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def tiny_run(tiny_data, tmp_path_factory) -> Path:
-    """A TextCNN trained on the tiny data (a few seconds), shared by the tests that only read it."""
+def _train_tiny(data: Path, folder: Path, *overrides: str) -> Path:
+    """The tiny TextCNN (a few seconds of training) on ``data``, with ``overrides``, into ``folder``."""
     from textcnn.config import load_config
     from textcnn.runs.training import train_run
 
     config = load_config(
         Path(__file__).parents[1] / "configs" / "textcnn_imdb.yaml",
-        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", *TINY_OVERRIDES],
+        [f"data.path={data}", "data.max_length=64", "model.num_filters=8", *overrides, *TINY_OVERRIDES],
     )
-    out = tmp_path_factory.mktemp("runs") / "tiny_textcnn"
-    train_run(config, out, progress=False)
-    return out
+    train_run(config, folder, progress=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_data, tmp_path_factory) -> Path:
+    """A TextCNN trained on the tiny data (a few seconds), shared by the tests that only read it."""
+    return _train_tiny(tiny_data, tmp_path_factory.mktemp("runs") / "tiny_textcnn")
 
 
 @pytest.fixture(scope="session")
 def tiny_wide_run(tiny_data, tmp_path_factory) -> Path:
     """The tiny TextCNN with a wide branch of NB-weighted 1-2-grams beside its filters."""
-    from textcnn.config import load_config
-    from textcnn.runs.training import train_run
-
-    config = load_config(
-        Path(__file__).parents[1] / "configs" / "textcnn_imdb.yaml",
-        [f"data.path={tiny_data}", "data.max_length=64", "model.num_filters=8", "model.wide_ngrams=2", *TINY_OVERRIDES],
-    )
-    out = tmp_path_factory.mktemp("runs") / "tiny_wide"
-    train_run(config, out, progress=False)
-    return out
+    return _train_tiny(tiny_data, tmp_path_factory.mktemp("runs") / "tiny_wide", "model.wide_ngrams=2")
 
 
 @pytest.fixture(scope="session")
