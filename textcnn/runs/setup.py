@@ -194,8 +194,10 @@ def prepare_run(
 
     ``vectors`` fill a pretrained embedding mode; so do, with ``learn_vectors`` and
     ``model.vectors_from_train``, vectors that word2vec learns from the run's own text
-    (:func:`learn_run_vectors`; ``progress``: its bars). Without
-    either the pretrained tables stay random (as when a checkpoint's weights will replace them anyway).
+    (:func:`learn_run_vectors`; ``progress``: its bars). ``learn_vectors`` also learns the region
+    embedding of ``model.region_dim`` from the same text (:func:`~.regions.learn_run_regions`). Without
+    it the pretrained and region tables stay as built (as when a checkpoint's weights will replace them
+    anyway). The wide branch's ratios are always counted from the training split.
     With several processes each gets its shard of every split's batches
     (:class:`~textcnn.training.ShardedBatches`).
     """
