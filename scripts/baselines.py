@@ -1,4 +1,4 @@
-"""A classical baseline on a run config's data: TF-IDF or NBSVM n-grams + logistic regression.
+"""A classical baseline on a run config's data: TF-IDF or NBSVM n-grams + logistic regression, or fastText.
 
     HF_HUB_OFFLINE=1 python scripts/baselines.py --config configs/textcnn_imdb.yaml --set data.path=../shared/data/imdb
     python scripts/baselines.py --config configs/textcnn_chnsenticorp.yaml --analyzer char --folds 5
@@ -10,6 +10,9 @@ Uses the run config's splits (the same validation set held out of train) and no 
 without spaces between words. ``--model tfidf``: TF-IDF word 1-2 grams; several classes fit a multinomial
 model, label sets one-vs-rest, scored by micro-F1. ``--model nbsvm``: NBSVM (binary n-grams scaled by their
 naive-Bayes log-count ratio, one-vs-rest beyond two classes), word 1-2 or 1-3 grams chosen on validation.
+``--model fasttext``: fastText supervised on text prepared as its tutorial prepares it (the bench's peer;
+word n-grams and epochs chosen on validation; single-label data); with ``--analyzer char`` each character
+is one of its words.
 The regularisation strength C is chosen on validation accuracy (micro-F1 for label sets); the test split
 is scored once, with the chosen settings. With ``--folds K`` it does so on each of the K folds that
 ``textcnn cv`` uses (the same test folds and validation parts) and reports their mean. Prints one JSON
@@ -99,6 +102,21 @@ def fit_and_score(splits, data, model_name: str, analyzer: str, cs: list[float],
     }
 
 
+def fasttext_fit_and_score(splits, data, analyzer: str) -> dict:
+    """fastText, as the bench's peer runs it: its settings chosen on validation, the test split scored once."""
+    from textcnn.bench.peers import bench_fasttext
+
+    result = bench_fasttext(splits, data, splits.test.texts[:2000], characters=analyzer == "char")
+    return {
+        "tried": result.tried,
+        **result.chosen,
+        "val_accuracy": round(result.val_accuracy, 4),
+        "test_accuracy": round(result.test_accuracy, 5),
+        "reviews_per_second": round(result.reviews_per_second),
+        "test_split": splits.test_split,
+    }
+
+
 def main() -> None:
     from textcnn.config import load_config
     from textcnn.config.options import add_set_option
@@ -109,7 +127,10 @@ def main() -> None:
     parser.add_argument("--config", required=True, help="a run config: its data section picks data and splits")
     add_set_option(parser)
     parser.add_argument(
-        "--model", choices=("tfidf", "nbsvm"), default="tfidf", help="TF-IDF or NBSVM features (default: tfidf)"
+        "--model",
+        choices=("tfidf", "nbsvm", "fasttext"),
+        default="tfidf",
+        help="TF-IDF or NBSVM features with logistic regression, or fastText (default: tfidf)",
     )
     parser.add_argument(
         "--analyzer", choices=("word", "char"), default="word", help="word n-grams or character 1-3 grams"
@@ -131,13 +152,16 @@ def main() -> None:
     results = []
     for fold, setup in enumerate(configs, start=1):
         splits = load_splits(setup.data, setup.seed)
-        if splits.multi_label and args.model == "nbsvm":
-            parser.error("--model nbsvm: label sets are not supported; use --model tfidf")
-        result = fit_and_score(splits, setup.data, args.model, args.analyzer, cs, args.min_df)
+        if splits.multi_label and args.model != "tfidf":
+            parser.error(f"--model {args.model}: label sets are not supported; use --model tfidf")
+        if args.model == "fasttext":
+            result = fasttext_fit_and_score(splits, setup.data, args.analyzer)
+        else:
+            result = fit_and_score(splits, setup.data, args.model, args.analyzer, cs, args.min_df)
         results.append(result)
         print(json.dumps({"fold": fold, **result} if args.folds else result), flush=True)
     grams = "char-1-3" if args.analyzer == "char" else ("word-1-2" if args.model == "tfidf" else "word-n")
-    name = f"{args.model}-{grams}gram-logreg"
+    name = "fasttext-supervised" if args.model == "fasttext" else f"{args.model}-{grams}gram-logreg"
     accuracies = [r["test_accuracy"] for r in results]
     summary = {"model": name, "test_accuracy": round(statistics.mean(accuracies), 5)}
     for key in ("test_micro_f1", "test_macro_f1"):

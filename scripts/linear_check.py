@@ -1,13 +1,13 @@
-"""Configs against the linear models, dataset by dataset: TF-IDF and NBSVM on the same splits.
+"""Configs against the classical models, dataset by dataset: TF-IDF, NBSVM and fastText on the same splits.
 
     HF_HUB_OFFLINE=1 python scripts/linear_check.py --config configs/starter.yaml --out runs/linear_check
     python scripts/linear_check.py --config configs/starter.yaml --only subj,sst5 --seeds 0 1 2 --out runs/lc
 
 For each dataset of ``--data-root`` (the layout of ``../shared/data``, see its README), each config is
 trained as the dataset's protocol says (its own test split, or ``textcnn cv`` on the folds), and
-``scripts/baselines.py`` runs TF-IDF and NBSVM on the same splits (the same folds), choosing their
-settings on validation. With several ``--seeds`` each config runs once per seed over the same splits
-(``data.split_seed: 0``) and the table gives the mean and sample standard deviation over the seeds; for
+``scripts/baselines.py`` runs the peers (TF-IDF, NBSVM, fastText; ``--peers``) on the same splits (the same
+folds), choosing their settings on validation. With several ``--seeds`` each config runs once per seed over
+the same splits (``data.split_seed: 0``) and the table gives the mean and sample standard deviation over the seeds; for
 cross-validation the ± is over the folds of the first seed's run (the folds' spread) and each seed's mean
 is listed. Seconds are wall time of each command, everything it learns included. Writes
 ``OUT/linear_check.md`` and ``OUT/linear_check.json``.
@@ -47,6 +47,9 @@ DATASETS = {
         "chnsenticorp/ChnSentiCorp_htl_all.csv", ["data.text_column=review"], folds=5, analyzer="char"
     ),
 }
+
+
+PEERS = ("tfidf", "nbsvm", "fasttext")
 
 
 def _run(argv: list[str]) -> tuple[str, float]:
@@ -116,6 +119,11 @@ def main() -> None:
     parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"), help="the datasets' folder")
     parser.add_argument("--only", help=f"comma-separated datasets (default: all of {', '.join(DATASETS)})")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="model seeds, over the same splits")
+    parser.add_argument(
+        "--peers",
+        default="tfidf,nbsvm,fasttext",
+        help="comma-separated peers from tfidf, nbsvm, fasttext (default: all three; fasttext needs the peers extra)",
+    )
     parser.add_argument("--no-peers", action="store_true", help="train the configs alone (peers already measured)")
     parser.add_argument("--folds", type=int, help="folds for the cross-validated datasets (default: theirs, 10 or 5)")
     parser.add_argument("--out", required=True, help="folder for the runs and the tables")
@@ -128,6 +136,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     names = args.only.split(",") if args.only else list(DATASETS)
+    peers = [] if args.no_peers else args.peers.split(",")
+    if set(peers) - set(PEERS):
+        wrong = ", ".join(sorted(set(peers) - set(PEERS)))
+        parser.error(f"--peers: unknown peer(s) {wrong}; choose from {', '.join(PEERS)}")
     unknown = sorted(set(names) - set(DATASETS))
     if unknown:
         parser.error(f"--only: unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
@@ -139,7 +151,7 @@ def main() -> None:
         if spec.folds and args.folds:
             spec = dataclasses.replace(spec, folds=args.folds)
         results: dict[str, list[dict]] = {}
-        for peer in () if args.no_peers else ("tfidf", "nbsvm"):
+        for peer in peers:
             results[peer] = [run_peer(peer, args.config[0], data, spec)]
             print(json.dumps({"dataset": name, "model": peer, **results[peer][0]}), flush=True)
         for config in args.config:

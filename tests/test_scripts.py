@@ -86,6 +86,18 @@ def test_baselines_nbsvm_chooses_its_ngrams_and_c_on_validation(tiny_data):
     assert result["test_accuracy"] > 0.8 and summary["model"] == "nbsvm-word-ngram-logreg"
 
 
+def test_baselines_fasttext_chooses_its_settings_on_validation(tiny_data):
+    argv = [sys.executable, str(ROOT / "scripts/baselines.py"), "--config", str(ROOT / "configs/textcnn_imdb.yaml")]
+    argv += ["--set", f"data.path={tiny_data}", "--model", "fasttext"]
+    lines = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    result, summary = (json.loads(line) for line in lines)
+    tried = [t for t in result["tried"] if t["val_accuracy"] is not None]
+    best = max(tried, key=lambda t: t["val_accuracy"])
+    assert (result["word_ngrams"], result["epochs"]) == (best["word_ngrams"], best["epochs"])
+    assert result["test_accuracy"] > 0.8 and result["reviews_per_second"] > 0
+    assert summary["model"] == "fasttext-supervised" and summary["test_accuracy"] == result["test_accuracy"]
+
+
 def test_baselines_with_character_ngrams_on_the_folds_of_cv(tmp_path):
     from tests.conftest import make_reviews
 
@@ -144,7 +156,7 @@ def test_digits_spread_trains_each_setting_in_its_own_process():
     assert all(0.1 < r["test"] <= 1 for r in rows) and lines[-1].startswith("test accuracy over 2 trainings: ")
 
 
-def test_linear_check_puts_the_config_beside_both_peers_on_the_same_folds(tmp_path):
+def test_linear_check_puts_the_config_beside_the_peers_on_the_same_folds(tmp_path):
     from tests.conftest import TINY_OVERRIDES, make_reviews
 
     root = tmp_path / "data"
@@ -159,7 +171,7 @@ def test_linear_check_puts_the_config_beside_both_peers_on_the_same_folds(tmp_pa
     argv += [f"--set={s}" for s in [*TINY_OVERRIDES, "model.num_filters=4", "train.epochs=2"]]
     subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT)
     subj = json.loads((tmp_path / "out" / "linear_check.json").read_text())["subj"]
-    assert set(subj) == {"tfidf", "nbsvm", config}
+    assert set(subj) == {"tfidf", "nbsvm", "fasttext", config}
     assert len(subj[config]) == 2 and all(0.5 <= r["accuracy"] <= 1 and r["seconds"] > 0 for r in subj[config])
     assert subj["nbsvm"][0]["fold_sd"] is not None  # scored on the folds of cv, as the config was
     for seed in (0, 1):
