@@ -157,15 +157,22 @@ def test_occlusion_scores_are_the_logit_drop_when_a_token_is_deleted(tokenizer):
     assert [t["scores"] for t in one["tokens"]] == [dict.fromkeys(CLASSES, 0.0)]
 
 
+def _loaded(tokenizer, model, multi_label: bool = False) -> SimpleNamespace:
+    """What explain_texts reads of a loaded run."""
+    return SimpleNamespace(
+        tokenizer=tokenizer, class_names=CLASSES, multi_label=multi_label, threshold=0.5, temperature=1.0, model=model
+    )
+
+
 def test_explain_texts_picks_the_method_by_encoder(tokenizer):
-    run = SimpleNamespace(tokenizer=tokenizer, class_names=CLASSES, multi_label=False, threshold=0.5, model=cnn("rand"))
+    run = _loaded(tokenizer, cnn("rand"))
     assert explain_texts(run, ["a good film"])[0]["exact"] is True
     run.model = get_model(LSTMConfig(embedding_dim=8, hidden_size=6), 300, len(CLASSES)).eval()
     assert explain_texts(run, ["a good film"])[0]["exact"] is False
 
 
 def test_multi_label_explanations_name_every_label_over_the_threshold(tokenizer):
-    run = SimpleNamespace(tokenizer=tokenizer, class_names=CLASSES, multi_label=True, threshold=0.5, model=cnn("rand"))
+    run = _loaded(tokenizer, cnn("rand"), multi_label=True)
     result = explain_texts(run, [TEXTS[3]])[0]
     probabilities = result["probabilities"]
     assert result["labels"] == [name for name in CLASSES if probabilities[name] >= 0.5]

@@ -9,7 +9,8 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from tests.conftest import TINY_OVERRIDES
+from tests.conftest import TINY_OVERRIDES, _train_tiny
+from textcnn.analysis.explain import explain_texts
 from textcnn.config import load_config
 from textcnn.errors import TextInputError, TrainingDiverged, UserError
 from textcnn.runs.folder import RunFolder
@@ -381,3 +382,33 @@ def test_a_run_with_a_wide_branch_keeps_its_ratios_and_explains_exactly(tiny_wid
             total = result["bias"][name] + sum(g["contributions"][name] for g in result["ngrams"])
             assert total == pytest.approx(logit, abs=1e-4)
         assert result["wide"] and all(w["ngram"].lower() in text.lower() for w in result["wide"])
+
+
+def test_a_single_label_run_is_calibrated_on_validation_and_predicts_the_scaled_probabilities(tiny_run):
+    from safetensors import safe_open
+
+    from textcnn.text.batching import eval_batches
+    from textcnn.text.tokenizer import encode
+    from textcnn.training import predict_logits, resolve_precision
+
+    calibration = json.loads((tiny_run / "metrics.json").read_text())["calibration"]
+    assert calibration["temperature"] > 0 and calibration["ece_after"] <= calibration["ece_before"] + 1e-9
+    assert 0 <= calibration["test_ece"] <= 1 and (tiny_run / "reliability.png").is_file()
+    with safe_open(str(tiny_run / "model.safetensors"), "pt") as f:
+        assert float(f.metadata()["temperature"]) == calibration["temperature"]
+    run = Run.load(tiny_run, device="cpu", precompute="off")
+    assert run.temperature == calibration["temperature"]
+    texts = ["A wonderful, brilliant film.", "Boring and awful.", "an ordinary film"]
+    batches = eval_batches(encode(run.tokenizer, texts), None, run.config.train)
+    precision = resolve_precision(run.config.train.precision, run.device)
+    logits = predict_logits(run.model, batches, run.device, precision=precision)
+    expected = torch.softmax(logits.double() / run.temperature, dim=1).numpy()
+    np.testing.assert_allclose(run.predict_proba(texts), expected, atol=1e-5)
+    explained = explain_texts(run, texts[:1])[0]["probabilities"]
+    assert list(explained.values()) == pytest.approx(list(expected[0]), abs=1e-5)
+
+
+def test_calibrate_false_keeps_the_softmax(tiny_data, tmp_path):
+    folder = _train_tiny(tiny_data, tmp_path / "plain", "train.calibrate=false", "train.epochs=1")
+    assert json.loads((folder / "metrics.json").read_text())["calibration"] is None
+    assert not (folder / "reliability.png").exists() and Run.load(folder, device="cpu").temperature == 1.0

@@ -64,8 +64,16 @@ def _towards(contributions: np.ndarray, class_names: Sequence[str]) -> tuple[str
     return class_names[int(best)], float(strength)
 
 
-def _head(text: TokenizedText, logits: np.ndarray, class_names: Sequence[str], multi_label: bool, threshold: float):
-    probs = objective_for(multi_label).probabilities(torch.from_numpy(logits)[None])[0].numpy()  # (C,)
+def _head(
+    text: TokenizedText,
+    logits: np.ndarray,
+    class_names: Sequence[str],
+    multi_label: bool,
+    threshold: float,
+    temperature: float = 1.0,
+):
+    objective = objective_for(multi_label, threshold, temperature)  # the run's own probabilities: calibrated
+    probs = objective.probabilities(torch.from_numpy(logits)[None])[0].numpy()  # (C,)
     if multi_label:
         head = {"text": text.text, **label_set(probs, list(class_names), threshold)}
     else:
@@ -198,6 +206,7 @@ def explain_cnn(
     *,
     multi_label: bool = False,
     threshold: float = 0.5,
+    temperature: float = 1.0,
     top_filters: int = 10,
 ) -> dict:
     """The exact decomposition of one text's logits into n-gram contributions (see the module docstring).
@@ -213,7 +222,7 @@ def explain_cnn(
     peaks = _peaks(model, text)
     ngrams, token_scores = _ngram_contributions(text, peaks, class_names)
     return {
-        **_head(text, peaks.logits, class_names, multi_label, threshold),
+        **_head(text, peaks.logits, class_names, multi_label, threshold, temperature),
         "method": EXACT_METHOD,
         "exact": True,
         "bias": _named(peaks.bias, class_names),
@@ -239,6 +248,7 @@ def explain_by_occlusion(
     *,
     multi_label: bool = False,
     threshold: float = 0.5,
+    temperature: float = 1.0,
     batch_size: int = 64,
 ) -> dict:
     """Any model: each token's score is how much every logit drops when that token is deleted.
@@ -276,7 +286,7 @@ def explain_by_occlusion(
         )
     ngrams.sort(key=lambda g: -abs(g["strength"]))
     return {
-        **_head(text, logits, class_names, multi_label, threshold),
+        **_head(text, logits, class_names, multi_label, threshold, temperature),
         "method": OCCLUSION_METHOD,
         "exact": False,
         "ngrams": ngrams,
@@ -288,7 +298,7 @@ def explain_texts(run, texts: Sequence[str], *, top_filters: int = 10) -> list[d
     """One explanation per text from a loaded :class:`~textcnn.runs.loaded.Run`: exact for a TextCNN."""
     model = run.model
     exact = is_textcnn(model)
-    options = {"multi_label": run.multi_label, "threshold": run.threshold}
+    options = {"multi_label": run.multi_label, "threshold": run.threshold, "temperature": run.temperature}
     out = []
     for raw in check_texts(texts):
         text = TokenizedText.of(run.tokenizer, raw)

@@ -195,6 +195,11 @@ class TrainConfig:
     grad_clip: float | None = option(None, "max global gradient norm; null: no clipping")
     weight_average: float | None = option(None, "EMA decay of the weights validated and saved (e.g. 0.998); null: none")
     patience: int | None = option(3, "stop after this many validations without a better validation accuracy")
+    calibrate: bool = option(
+        True,
+        "single-label runs: after training, fit a temperature on the validation split (temperature scaling) so "
+        "that predicted probabilities match how often the model is right; predictions never change",
+    )
     evals_per_epoch: int = option(1, "validations per epoch (more: finer early stopping and accuracy-vs-time curves)")
     bucket_chunk: int = option(50, "length bucketing: sort within chunks of bucket_chunk * batch_size texts")
     pad_multiple: int = option(

@@ -1,4 +1,4 @@
-"""A training run's learning curves: loss and accuracy per epoch, saved beside the run."""
+"""A training run's figures, saved beside it: learning curves, and the reliability diagram of its probabilities."""
 
 from __future__ import annotations
 
@@ -25,5 +25,33 @@ def plot_curves(history: Sequence, path: str | Path, title: str = "") -> None:
         ax.xaxis.get_major_locator().set_params(integer=True)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def plot_reliability(before, after, path: str | Path, title: str = "") -> None:
+    """Accuracy against confidence per bin, before and after temperature scaling (``Reliability`` records).
+
+    A calibrated model's bars follow the diagonal: of the predictions it makes at 0.8, 80% are right.
+    """
+    fig = figure(figsize=(5.2, 4.6))
+    ax = fig.subplots()
+    width = before.edges[1] - before.edges[0]
+    centres = before.edges[:-1] + width / 2
+    for record, label, offset, colour in ((before, "softmax", -0.2, "#bbbbbb"), (after, "scaled", 0.2, "#1f77b4")):
+        shown = record.counts > 0
+        ax.bar(
+            centres[shown] + offset * width,
+            record.accuracy[shown],
+            width=width * 0.4,
+            color=colour,
+            label=f"{label} (ECE {record.ece:.3f})",
+        )
+    ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="calibrated")
+    ax.set(xlabel="confidence (top probability)", ylabel="accuracy in the bin", xlim=(0, 1), ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

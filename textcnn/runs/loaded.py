@@ -47,6 +47,7 @@ class Run:
     metrics: RunMetrics | None = None
     multi_label: bool = False  # each text gets a set of labels: those whose probability reaches `threshold`
     threshold: float = 0.5
+    temperature: float = 1.0  # single-label: probabilities are softmax(logits / T), T fitted on validation
     precompute: str = "off"  # look a TextCNN's first convolution up at inference: auto | on | off (see load)
     _fast_model: nn.Module | None = field(default=None, init=False, repr=False)
     _fast_for: str | None = field(default=None, init=False, repr=False)  # the precompute mode it was built for
@@ -79,7 +80,7 @@ class Run:
         except ConfigError as error:
             raise RunFolderError(f"{path / 'config.yaml'}: {error}") from None
         tokenizer = load_tokenizer(path / "tokenizer.json")
-        state, class_names, multi_label, threshold = _read_weights(folder)
+        state, class_names, multi_label, threshold, temperature = _read_weights(folder)
         model = get_model(config.model, tokenizer.get_vocab_size(), len(class_names))
         problems = weight_mismatches(state, model.state_dict())
         if problems:
@@ -88,7 +89,19 @@ class Run:
         device_ = resolve_device(device)
         model.to(device_).eval()
         metrics = RunMetrics.load(path / "metrics.json") if (path / "metrics.json").is_file() else None
-        return cls(path, config, tokenizer, model, class_names, device_, metrics, multi_label, threshold, precompute)
+        return cls(
+            path,
+            config,
+            tokenizer,
+            model,
+            class_names,
+            device_,
+            metrics,
+            multi_label,
+            threshold,
+            temperature,
+            precompute,
+        )
 
     def fast_model(self) -> nn.Module | None:
         """The looked-up TextCNN that predictions use, built once for the current ``precompute`` (None: the model)."""
@@ -101,7 +114,8 @@ class Run:
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
 
-        Single-label runs: a softmax, rows sum to 1. Multi-label runs: one sigmoid per label.
+        Single-label runs: a softmax at the run's temperature (calibrated on validation), rows sum to 1.
+        Multi-label runs: one sigmoid per label.
         ``batch_size``: most texts per model batch (default: the run's ``train.eval_batch_size``).
         """
         texts = check_texts(texts)
@@ -114,9 +128,12 @@ class Run:
         model = self.fast_model() or self.model  # the looked-up model computes in fp32 whatever the precision
         precision = resolve_precision(self.config.train.precision, self.device)
         logits = predict_logits(model, batches, self.device, precision=precision)
-        return require_finite(
-            objective_for(self.multi_label, self.threshold).probabilities(logits).numpy(), f"{self.path}: the model"
-        )
+        return require_finite(self.objective.probabilities(logits).numpy(), f"{self.path}: the model")
+
+    @property
+    def objective(self):
+        """What the run predicts, and how its logits become probabilities (its threshold or temperature)."""
+        return objective_for(self.multi_label, self.threshold, self.temperature)
 
     def predict(self, texts: Sequence[str], batch_size: int | None = None) -> list[dict]:
         """``[{"label": name, "probability": p}, ...]``: the predicted class and its probability.
@@ -177,9 +194,9 @@ def _check_complete(folder: RunFolder) -> None:
         )
 
 
-def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], list[str], bool, float]:
+def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], list[str], bool, float, float]:
     """The verified weights, all finite, and what their metadata records: the class names, whether the run
-    is multi-label, and its decision threshold."""
+    is multi-label, its decision threshold and its temperature (1 for runs trained before calibration)."""
     weights = folder.verified_weights()
     try:
         with safe_open(str(weights), "pt") as f:
@@ -187,6 +204,7 @@ def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], list[str]
             metadata = f.metadata() or {}
         class_names = json.loads(metadata["class_names"])
         threshold = float(metadata.get("threshold", 0.5))
+        temperature = float(metadata.get("temperature", 1.0))
     except (SafetensorError, OSError, KeyError, ValueError) as error:
         raise RunFolderError(f"{weights} is not a valid textcnn checkpoint: {error}") from None
     broken = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
@@ -194,4 +212,6 @@ def _read_weights(folder: RunFolder) -> tuple[dict[str, torch.Tensor], list[str]
         raise RunFolderError(
             f"{weights}: {broken} holds NaN or infinite values (training diverged); train again with a lower train.lr"
         )
-    return state, class_names, metadata.get("task") == "multi-label", threshold
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise RunFolderError(f"{weights}: its temperature {temperature} is not a positive number")
+    return state, class_names, metadata.get("task") == "multi-label", threshold, temperature

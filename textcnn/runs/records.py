@@ -38,6 +38,21 @@ class JsonRecord:
 
 
 @dataclass
+class Calibration:
+    """Temperature scaling of a single-label run: T fitted on validation, and the calibration error it left.
+
+    ECE is the expected calibration error over 15 confidence bins; the test split's figures are measured
+    once, after T was chosen, and chose nothing.
+    """
+
+    temperature: float
+    ece_before: float  # validation, softmax(logits)
+    ece_after: float  # validation, softmax(logits / T)
+    test_ece_before: float | None = None
+    test_ece: float | None = None  # after scaling: what predict, serve and the API give
+
+
+@dataclass
 class RunMetrics(JsonRecord):
     """``metrics.json``: what a training run reached and what it cost. Selection is on validation only."""
 
@@ -78,6 +93,7 @@ class RunMetrics(JsonRecord):
     test_micro_f1: float | None = None  # multi-label, at the threshold
     test_macro_f1: float | None = None  # multi-label, at the threshold
     processes: int = 1  # training processes (torchrun); threads is per process
+    calibration: Calibration | None = None  # single-label runs with train.calibrate
     extra: dict[str, Any] = field(default_factory=dict)
 
 

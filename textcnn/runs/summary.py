@@ -13,7 +13,7 @@ import torch
 from .. import __version__
 from ..config import RunConfig
 from ..training import EpochRecord, FitResult, Trainer
-from .records import RunMetrics
+from .records import Calibration, RunMetrics
 from .scoring import accuracy, multi_label_scores
 from .setup import PreparedRun
 
@@ -45,6 +45,7 @@ def run_metrics(
     run_info: dict,
     interrupted_by: str | None,
     threshold: float | None,
+    calibration: Calibration | None = None,
 ) -> RunMetrics:
     """The run's metrics: the best validation point, the test score (once), timings, sizes and versions."""
     splits = prepared.data.splits
@@ -90,6 +91,7 @@ def run_metrics(
         precision=trainer.precision,
         threads=torch.get_num_threads(),
         processes=trainer.distributed.world_size,
+        calibration=calibration,
         torch=torch.__version__,
         cpu=platform.processor() or platform.machine(),
         textcnn=__version__,

@@ -12,7 +12,6 @@ import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 
@@ -35,6 +34,7 @@ from ..training import (
     stop_on_signals,
 )
 from ..util.logs import ROOT
+from .calibrated import RELIABILITY_FIGURE, fit_calibration, score_calibration
 from .folder import (
     CHECKPOINT,
     FAILED,
@@ -48,10 +48,6 @@ from .folder import (
 )
 from .records import RunMetrics
 from .scoring import choose_threshold
-
-if TYPE_CHECKING:
-    pass
-
 from .setup import PreparedRun, prepare_run, read_vectors
 from .summary import history_csv, run_metrics
 
@@ -280,19 +276,24 @@ def _finish(
     metadata: dict[str, str],
     run_info: dict,
 ) -> RunMetrics:
-    """After training: the multi-label threshold, the final weights, the test score, history and curves."""
+    """After training: the multi-label threshold or the temperature, the final weights, the test score, the
+    history and the figures."""
     model, splits, objective = prepared.model, prepared.data.splits, trainer.objective
     # The final weights score as a saved run does: a TextCNN's first convolution is looked up where that
     # pays (equal to float rounding, in fp32), which on a CPU takes a third of the time of computing it.
     scorer = fast_inference_model(model, prepared.data.vocab_size, trainer.device, "auto") or model
-    threshold = None
-    if splits.multi_label:  # the decision threshold: chosen on validation, never on test
+    threshold = calibration = None
+    if splits.multi_label or config.train.calibrate:  # chosen on validation, never on test
         val_logits = predict_logits(
             scorer, prepared.validation, trainer.device, precision=trainer.precision, distributed=trainer.distributed
         )
-        threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
-        metadata["threshold"] = str(threshold)
-        logger.info(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
+        if splits.multi_label:  # the decision threshold
+            threshold = choose_threshold(objective.probabilities(val_logits).numpy(), splits.validation.labels)
+            metadata["threshold"] = str(threshold)
+            logger.info(f"multi-label decision threshold {threshold:g} (best validation micro-F1)")
+        else:  # the temperature of the probabilities predict gives
+            calibration = fit_calibration(val_logits, splits.validation.labels)
+            metadata["temperature"] = repr(calibration.temperature)
     # The model now holds the best point's weights; write them again, so that the folder holds exactly
     # what the test split scores even if a signal cut the last save short.
     folder.save_weights(_cpu_state(model), metadata)
@@ -307,9 +308,13 @@ def _finish(
     )
     interrupted_by = signal.Signals(result.signal).name if result.interrupted else None
     folder.write_text("history.csv", history_csv(result.history))
+    title = f"{config.model.name} on {config.data.path}"
     if folder.writes:
-        _plot(result.history, folder.path / "curves.png", title=f"{config.model.name} on {config.data.path}")
-    return run_metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold)
+        _plot(result.history, folder.path / "curves.png", title=title)
+    if calibration is not None:
+        figure = folder.path / RELIABILITY_FIGURE if folder.writes else None
+        calibration = score_calibration(calibration, test_logits, splits.test.labels, figure, f"{title}: test split")
+    return run_metrics(config, prepared, result, trainer, test_logits, run_info, interrupted_by, threshold, calibration)
 
 
 def _record_splits(folder: RunFolder, splits: TextSplits) -> None:

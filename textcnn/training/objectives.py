@@ -29,8 +29,13 @@ def _combined(logits: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class SingleLabel:
-    """One class per example: softmax cross-entropy; right when the top logit is the class."""
+    """One class per example: softmax cross-entropy; right when the top logit is the class.
 
+    ``temperature``: the probabilities are ``softmax(logits / T)``, T fitted on validation after training
+    (:mod:`.calibration`); the loss and the predicted class never depend on it.
+    """
+
+    temperature: float = 1.0
     name: str = "single-label"
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -41,7 +46,7 @@ class SingleLabel:
         return (_combined(logits).argmax(dim=1) == labels).sum()
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(_combined(logits), dim=1)
+        return torch.softmax(_combined(logits) / self.temperature, dim=1)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class MultiLabel:
 Objective = SingleLabel | MultiLabel
 
 
-def objective_for(multi_label: bool, threshold: float = 0.5) -> Objective:
-    """The objective of a task: :class:`MultiLabel` (at ``threshold``) for label sets, else :class:`SingleLabel`."""
-    return MultiLabel(threshold) if multi_label else SingleLabel()
+def objective_for(multi_label: bool, threshold: float = 0.5, temperature: float = 1.0) -> Objective:
+    """The objective of a task: :class:`MultiLabel` (at ``threshold``) for label sets, else :class:`SingleLabel`
+    (its probabilities at ``temperature``)."""
+    return MultiLabel(threshold) if multi_label else SingleLabel(temperature)
