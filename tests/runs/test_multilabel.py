@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import TINY_OVERRIDES, make_reviews
 from textcnn.cli.main import main
 from textcnn.config import load_config
+from textcnn.errors import ConfigError
 from textcnn.runs.loaded import Run
 from textcnn.runs.scoring import choose_threshold
 from textcnn.runs.training import train_run
@@ -75,6 +76,15 @@ def test_labels_split_by_a_separator(tmp_path, model):
     config = load_config(None, [*overrides, *TINY_OVERRIDES, f"model.name={model}", *extra, "train.epochs=8"])
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics.task == "multi-label" and metrics.test_micro_f1 > 0.8
+
+
+def test_a_multi_label_run_refuses_class_weights(tmp_path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in labelled_reviews(60, 2)))
+    overrides = [f"data.path={path}", "data.label_column=labels", "data.test_size=0.2", "train.class_weight=balanced"]
+    with pytest.raises(ConfigError, match="train.class_weight: a multi-label run weighs no classes"):
+        train_run(load_config(None, [*overrides, *TINY_OVERRIDES]), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
 
 
 def test_the_threshold_is_chosen_for_micro_f1():

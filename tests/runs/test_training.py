@@ -16,7 +16,7 @@ from textcnn.errors import TextInputError, TrainingDiverged, UserError
 from textcnn.runs.folder import RunFolder
 from textcnn.runs.loaded import Run
 from textcnn.runs.training import train_run
-from textcnn.training import Trainer
+from textcnn.training import SingleLabel, Trainer
 
 RUN_FILES = ["config.yaml", "tokenizer.json", "model.safetensors", "metrics.json", "history.csv", "curves.png"]
 
@@ -412,3 +412,12 @@ def test_calibrate_false_keeps_the_softmax(tiny_data, tmp_path):
     folder = _train_tiny(tiny_data, tmp_path / "plain", "train.calibrate=false", "train.epochs=1")
     assert json.loads((folder / "metrics.json").read_text())["calibration"] is None
     assert not (folder / "reliability.png").exists() and Run.load(folder, device="cpu").temperature == 1.0
+
+
+def test_class_weights_reach_the_loss(tiny_data, tmp_path, log_lines, monkeypatch):
+    seen = []
+    loss = SingleLabel.loss
+    monkeypatch.setattr(SingleLabel, "loss", lambda self, *args: seen.append(self.class_weights) or loss(self, *args))
+    _train_tiny(tiny_data, tmp_path / "weighted", "train.class_weight={pos: 3}", "train.epochs=1")
+    assert any("class weights in the loss: neg 1, pos 3" in line for line in log_lines())
+    assert seen and set(seen) == {(1.0, 3.0)}

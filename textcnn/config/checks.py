@@ -16,12 +16,16 @@ def check(ok: bool, key: str, value: Any, expected: str) -> None:
 
 
 def coerce(value: Any, hint: Any, key: str) -> Any:
-    """Check ``value`` against a field's type hint (int, float, bool, str, list[int], X | None)."""
+    """Check ``value`` against a field's type hint (int, float, bool, str, list[int], dict[str, float], X | None)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
         if value is None and type(None) in options:
             return None
+        for kind, container in ((dict, dict), (list, list), (tuple, list)):  # a mapping is checked as one
+            matching = [o for o in options if typing.get_origin(o) is container]
+            if isinstance(value, kind) and matching:
+                return coerce(value, matching[0], key)
         errors = []
         for option in options:
             if option is type(None):
@@ -31,6 +35,11 @@ def coerce(value: Any, hint: Any, key: str) -> Any:
             except ConfigError as error:
                 errors.append(error)
         raise errors[0]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
+        _, item = typing.get_args(hint)
+        return {str(k): coerce(v, item, f"{key}.{k}") for k, v in value.items()}  # YAML reads `1: 2.0` as an int key
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key}: expected a list, got {value!r}")

@@ -195,6 +195,12 @@ class TrainConfig:
     grad_clip: float | None = option(None, "max global gradient norm; null: no clipping")
     weight_average: float | None = option(None, "EMA decay of the weights validated and saved (e.g. 0.998); null: none")
     patience: int | None = option(3, "stop after this many validations without a better validation accuracy")
+    class_weight: str | dict[str, float] | None = option(
+        None,
+        "single-label runs: weight each class's examples in the loss (not the sampler): 'balanced' (N / (K * "
+        "count), scikit-learn's rule, from the training split) or a mapping {label: weight} (others 1); "
+        "null: every example counts once",
+    )
     calibrate: bool = option(
         True,
         "single-label runs: after training, fit a temperature on the validation split (temperature scaling) so "
@@ -247,6 +253,16 @@ class TrainConfig:
             "a decay between 0 and 1, or null",
         )
         _check(self.threads is None or self.threads >= 1, "train.threads", self.threads, ">= 1 or null")
+        weights = self.class_weight
+        _check(
+            weights is None or weights == "balanced" or (isinstance(weights, dict) and bool(weights)),
+            "train.class_weight",
+            weights,
+            "'balanced', a mapping {label: weight} or null",
+        )
+        if isinstance(weights, dict):
+            bad = next((k for k, v in weights.items() if not v > 0), None)
+            _check(bad is None, f"train.class_weight.{bad}", weights.get(bad), "a weight > 0")
         crop = self.crop_length
         _check(crop is None or crop >= 1, "train.crop_length", crop, ">= 1 or null")
         _check(

@@ -33,6 +33,7 @@ from ..training import (
     predict_logits,
     stop_on_signals,
 )
+from ..training.objectives import class_weights_for
 from ..util.logs import ROOT
 from .calibrated import RELIABILITY_FIGURE, fit_calibration, score_calibration
 from .folder import (
@@ -145,7 +146,7 @@ def _train(
     prepared, run_info = _set_up(folder, config, checkpoint, distributed, progress=progress)
     trainer = Trainer(
         config.train,
-        objective=objective_for(prepared.data.splits.multi_label),
+        objective=_objective(config, prepared.data.splits),
         progress=progress,
         distributed=distributed,
     )
@@ -197,6 +198,17 @@ def _set_up(
     if resuming:
         _check_checkpoint_fits(folder, checkpoint, prepared.model)
     return prepared, run_info
+
+
+def _objective(config: RunConfig, splits: TextSplits):
+    """What the run trains for: label sets, or one class per text with the loss's class weights."""
+    if splits.multi_label and config.train.class_weight is not None:
+        raise ConfigError("train.class_weight: a multi-label run weighs no classes; set it to null")
+    weights = class_weights_for(config.train.class_weight, splits.class_names, splits.train.labels)
+    if weights is not None:
+        shown = ", ".join(f"{name} {weight:.3g}" for name, weight in zip(splits.class_names, weights))
+        logger.info(f"class weights in the loss: {shown}")
+    return objective_for(splits.multi_label, class_weights=weights)
 
 
 def _log_model(config: RunConfig, prepared: PreparedRun, trainer: Trainer) -> None:

@@ -11,10 +11,14 @@ ensemble predicts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from ..errors import ConfigError
 
 
 def _members(logits: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -32,15 +36,21 @@ class SingleLabel:
     """One class per example: softmax cross-entropy; right when the top logit is the class.
 
     ``temperature``: the probabilities are ``softmax(logits / T)``, T fitted on validation after training
-    (:mod:`.calibration`); the loss and the predicted class never depend on it.
+    (:mod:`.calibration`); the loss and the predicted class never depend on it. ``class_weights``: one
+    weight per class in the loss, which is then the weighted mean over the batch (as ``cross_entropy``
+    with ``weight``), so a batch of one class has the same loss whatever its weight.
     """
 
     temperature: float = 1.0
+    class_weights: tuple[float, ...] | None = None
     name: str = "single-label"
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         # logits (B, C) or (B, M, C); labels (B,) class indices
-        return sum(F.cross_entropy(member, labels) for member in _members(logits))
+        weight = None
+        if self.class_weights is not None:
+            weight = torch.tensor(self.class_weights, dtype=torch.float32, device=logits.device)  # (C,)
+        return sum(F.cross_entropy(member, labels, weight=weight) for member in _members(logits))
 
     def correct(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return (_combined(logits).argmax(dim=1) == labels).sum()
@@ -75,7 +85,36 @@ class MultiLabel:
 Objective = SingleLabel | MultiLabel
 
 
-def objective_for(multi_label: bool, threshold: float = 0.5, temperature: float = 1.0) -> Objective:
+def objective_for(
+    multi_label: bool,
+    threshold: float = 0.5,
+    temperature: float = 1.0,
+    class_weights: tuple[float, ...] | None = None,
+) -> Objective:
     """The objective of a task: :class:`MultiLabel` (at ``threshold``) for label sets, else :class:`SingleLabel`
-    (its probabilities at ``temperature``)."""
-    return MultiLabel(threshold) if multi_label else SingleLabel(temperature)
+    (its probabilities at ``temperature``, its loss weighted by ``class_weights``)."""
+    return MultiLabel(threshold) if multi_label else SingleLabel(temperature, class_weights)
+
+
+def class_weights_for(
+    setting: str | dict[str, float] | None, class_names: Sequence[str], train_labels: np.ndarray
+) -> tuple[float, ...] | None:
+    """``train.class_weight`` as one weight per class, in ``class_names`` order (None: unweighted).
+
+    ``balanced`` weighs class c by ``N / (K * count_c)`` over the training split's labels ``(N,)``, as
+    scikit-learn does; a mapping names classes by their labels, and classes it leaves out weigh 1.
+    """
+    if setting is None:
+        return None
+    if setting == "balanced":
+        counts = np.bincount(np.asarray(train_labels), minlength=len(class_names))
+        if (counts == 0).any():
+            missing = class_names[int(np.flatnonzero(counts == 0)[0])]
+            raise ConfigError(f"train.class_weight: balanced: class {missing!r} has no training examples")
+        return tuple(float(len(train_labels) / (len(class_names) * c)) for c in counts)
+    unknown = sorted(set(setting) - set(class_names))
+    if unknown:
+        raise ConfigError(
+            f"train.class_weight.{unknown[0]}: no such label; the labels are {', '.join(map(str, class_names))}"
+        )
+    return tuple(float(setting.get(name, 1.0)) for name in class_names)
