@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..config.commands import CvOptions
+from ..runs.cv import SUSPECTS
 from .shared import with_data
 
 NAME = "cv"
@@ -18,6 +19,7 @@ HELP = "k-fold cross-validation of a config (for data without a test split)"
 OPTIONS = (CvOptions,)  # each a dataclass: its fields are the flags
 EXAMPLES = (  # shown under --help
     "textcnn cv --config configs/textcnn_subj.yaml --data subj.csv --folds 10",
+    "textcnn cv --config configs/starter.yaml --data reviews.csv --folds 5 --out-of-fold oof.csv --suspects 50",
 )
 
 
@@ -27,9 +29,32 @@ def run(options: CvOptions) -> int:
 
     out = options.out or default_run_dir(f"cv-{Path(options.config).stem}")
     summary = cross_validate(
-        options.config, options.folds, out, with_data(options.overrides, options.data), progress=options.progress
+        options.config,
+        options.folds,
+        out,
+        with_data(options.overrides, options.data),
+        progress=options.progress,
+        out_of_fold_file=options.out_of_fold,
+        suspects=options.suspects,
     )
     print(json.dumps({"mean_accuracy": summary.mean_accuracy, "std_accuracy": summary.std_accuracy}))
     print(summary.markdown())
     print(f"saved {Path(out) / 'cv.json'}")
+    if options.suspects:
+        _print_suspects(Path(out) / SUSPECTS)
     return 0
+
+
+def _print_suspects(path: Path) -> None:
+    """The suspects file as short lines: rank, row, the given label and the predicted one, p(label), the text."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    print(f"{len(rows)} label suspects, least likely label first; * confident learning flags it too (saved {path}):")
+    for r in rows:
+        text = " ".join(r["text"].split())
+        text = text if len(text) <= 80 else text[:77] + "..."
+        mark = "*" if r["confident"] == "True" else " "
+        line = f"{r['rank']:>4}{mark} row {r['row']:>6}  {r['label']} -> {r['predicted']}  p={float(r['p_label']):.3f}"
+        print(f"{line}  {text}")

@@ -134,6 +134,18 @@ class CvOptions:
     folds: int = option(10, "number of folds (Kim's used 10)", metavar="K")
     overrides: list[str] = set_option("the config")
     out: str | None = option(None, "folder for the fold runs and cv.json (default: runs/cv-CONFIG-...)", metavar="DIR")
+    out_of_fold: str | None = option(
+        None,
+        "also write each row's out-of-fold probabilities (from the fold that held it out) to this CSV file",
+        metavar="FILE",
+    )
+    suspects: int | None = option(
+        None,
+        "list up to N likely labelling errors: rows the out-of-fold model predicts as another class, least likely "
+        "given label first, marked where confident learning flags them too; printed and written to OUT/suspects.csv",
+        metavar="N",
+        type=positive_int,
+    )
     progress: bool = progress_option(" (per-fold lines still print)")
 
 

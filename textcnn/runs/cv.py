@@ -14,13 +14,15 @@ import statistics
 from pathlib import Path
 
 from ..config import RunConfig, load_config
-from ..errors import ConfigError, RunFolderError
+from ..errors import ConfigError, RunFolderError, UserError
 from ..util.progress import progress_bar
 from .folder import FINISHED, RunFolder
 from .records import CrossValidation, FoldResult, RunMetrics
 from .training import resume_run, train_run
 
 logger = logging.getLogger(__name__)
+
+SUSPECTS = "suspects.csv"
 
 
 def fold_config(config: RunConfig, folds: int, fold: int) -> RunConfig:
@@ -47,8 +49,14 @@ def cross_validate(
     overrides: list[str] | tuple[str, ...] = (),
     *,
     progress: bool = True,
+    out_of_fold_file: str | Path | None = None,
+    suspects: int | None = None,
 ) -> CrossValidation:
-    """Train one run per fold into ``out/fold-I`` and summarise the folds' test accuracies in ``out/cv.json``."""
+    """Train one run per fold into ``out/fold-I`` and summarise the folds' test accuracies in ``out/cv.json``.
+
+    ``out_of_fold_file``: also write every row's out-of-fold probabilities there (CSV); ``suspects``: write
+    the rows whose label the out-of-fold model finds least likely to ``out/suspects.csv`` (at most that many).
+    """
     if folds < 2:
         raise ConfigError(f"--folds: {folds} is not allowed; expected >= 2")
     config = load_config(config_path, overrides)
@@ -57,6 +65,8 @@ def cross_validate(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out} is a file, not a folder")
+    if out_of_fold_file is not None:
+        check_output_file(out_of_fold_file, config.data.path, "--out-of-fold")
     out.mkdir(parents=True, exist_ok=True)
     results = []
     bar = progress_bar(range(folds), enabled=progress, desc="folds", unit="fold")
@@ -79,7 +89,30 @@ def cross_validate(
         mean_val_accuracy=statistics.mean(r.val_accuracy for r in results),
     )
     summary.save(out / "cv.json")
+    if out_of_fold_file is not None or suspects:
+        _label_check([Path(r.run) for r in results], out, out_of_fold_file, suspects)
     return summary
+
+
+def check_output_file(path: str | Path, data_path: str, option: str) -> None:
+    """A one-line error when ``path`` is the data file itself, or a folder: writing it would destroy the input."""
+    path, data = Path(path), Path(data_path)
+    if path.is_dir():
+        raise UserError(f"{option} {path} is a folder; name a .csv file")
+    if path.exists() and data.exists() and (path.samefile(data) or data.is_dir() and data in path.resolve().parents):
+        raise UserError(f"{option} {path} is the training data (or inside its folder); name another file")
+
+
+def _label_check(run_dirs: list[Path], out: Path, out_of_fold_file: str | Path | None, suspects: int | None) -> None:
+    from .out_of_fold import label_suspects, out_of_fold, write_out_of_fold, write_suspects
+
+    oof = out_of_fold(run_dirs)
+    if out_of_fold_file is not None:
+        write_out_of_fold(oof, out_of_fold_file)
+        logger.info(f"out-of-fold probabilities of {len(oof.labels):,} rows written to {out_of_fold_file}")
+    if suspects:
+        write_suspects(label_suspects(oof, suspects), out / SUSPECTS)
+        logger.info(f"label suspects written to {out / SUSPECTS}")
 
 
 def _fold(config: RunConfig, run_dir: Path, *, progress: bool) -> RunMetrics:
