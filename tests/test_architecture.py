@@ -36,6 +36,7 @@ LAYERS = {
     "text": 2,
     "models": 3,
     "training": 4,
+    "export": 4,
     "image": 5,
     "runs": 5,
     "analysis": 6,
@@ -43,6 +44,7 @@ LAYERS = {
     "serve": 7,
     "cli": 8,
     "api": 9,
+    "sklearn": 9,
     "__init__": 10,
     "__main__": 10,
 }
@@ -69,7 +71,8 @@ def test_every_module_sits_in_a_layer_and_imports_only_below_it():
 
 
 def test_the_package_root_holds_only_its_entry_points():
-    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py", "api.py", "errors.py"]
+    entry_points = ["__init__.py", "__main__.py", "api.py", "errors.py", "sklearn.py"]
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == entry_points
 
 
 def test_help_imports_no_torch():

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from textcnn.training.calibration import (
+    LIMITS,
     expected_calibration_error,
     fit_temperature,
     reliability,
@@ -42,3 +43,13 @@ def test_expected_calibration_error_by_hand():
     assert table.counts.sum() == 20 and (table.counts > 0).sum() == 2
     assert table.ece == pytest.approx(0.5 * 0.0 + 0.5 * 0.2)
     assert expected_calibration_error(np.array([[0.2, 0.8]] * 4), np.zeros(4)) == pytest.approx(0.8)
+
+
+def test_a_validation_split_predicted_all_right_leaves_the_softmax_as_it_is():
+    logits = torch.tensor([[3.0, -1.0], [-2.0, 0.5], [1.0, 0.0]])
+    assert fit_temperature(logits, np.array([0, 1, 0])) == 1.0  # the likelihood would grow as T -> 0
+
+
+def test_a_fitted_temperature_stays_within_the_limits():
+    logits = torch.tensor([[30.0, -30.0], [30.0, -30.0], [-30.0, 30.0]])
+    assert fit_temperature(logits, np.array([0, 1, 1])) == LIMITS[1]  # one confident mistake: T runs to infinity

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from ..config.commands import CvOptions
-from ..runs.cv import SUSPECTS
 from .shared import with_data
 
 NAME = "cv"
@@ -24,7 +23,7 @@ EXAMPLES = (  # shown under --help
 
 
 def run(options: CvOptions) -> int:
-    from ..runs.cv import cross_validate
+    from ..runs.cv import SUSPECTS, cross_validate
     from ..runs.folder import default_run_dir
 
     out = options.out or default_run_dir(f"cv-{Path(options.config).stem}")

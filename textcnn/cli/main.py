@@ -14,9 +14,9 @@ from ..config.options import add_options, add_version_option, options_from
 from ..errors import UserError
 from ..util.env import launched_by_torchrun, limit_kernel_cache
 from ..util.logs import show_logs
-from . import bench, config, cv, evaluate, explain, filters, predict, serve, train, vectors
+from . import bench, config, cv, evaluate, explain, export, filters, predict, serve, train, vectors
 
-COMMANDS = (train, evaluate, predict, explain, filters, serve, cv, bench, vectors, config)
+COMMANDS = (train, evaluate, predict, explain, filters, serve, export, cv, bench, vectors, config)
 INTERMIXED = ("predict", "explain")  # options may follow the texts: 'predict RUN "a text" --top-k 2'
 
 

@@ -31,7 +31,7 @@ def run(options: PredictOptions) -> int:
     check_text_inputs(options)
     if options.top_k is not None and options.top_k < 1:
         raise UserError(f"--top-k: {options.top_k} is not allowed; expected >= 1")
-    loaded = Run.load(options.run_dir, device=options.device)
+    loaded = Run.load(options.run_dir, device=options.device, backend=options.backend)
     source = text_source(options, loaded, id_column=options.id_column)
     writer = prediction.Writer(options.output, loaded.class_names, reading=options.file)
     top_k = None if options.top_k is None else min(options.top_k, len(loaded.class_names))

@@ -20,5 +20,12 @@ EXAMPLES = (  # shown under --help
 def run(options: ServeOptions, limits: ServeLimits) -> int:
     from ..serve.server import serve
 
-    serve(options.run_dir, host=options.host, port=options.port, limits=limits, device=options.device)
+    serve(
+        options.run_dir,
+        host=options.host,
+        port=options.port,
+        limits=limits,
+        device=options.device,
+        backend=options.backend,
+    )
     return 0

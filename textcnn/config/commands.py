@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from .models import VECTOR_FORMATS
@@ -200,10 +201,19 @@ class TextInputs(InferenceOptions):
     )
 
 
+def backend_option() -> Any:
+    return option(
+        "torch",
+        "torch, or onnx: the graph 'textcnn export RUN --format onnx' wrote, run by ONNX Runtime (the onnx extra)",
+        choices=("torch", "onnx"),
+    )
+
+
 @dataclass(kw_only=True)
 class PredictOptions(TextInputs):
     """``textcnn predict``: labels for new texts."""
 
+    backend: str = backend_option()
     id_column: str | None = option(None, "a table column to use as each result's id", metavar="COLUMN")
     top_k: int | None = option(None, "also list the K most probable classes", metavar="K")
     all: bool = option(False, "also give every class's probability", action="store_true")
@@ -249,6 +259,21 @@ class ServeOptions(RunOptions):
 
     host: str = option("127.0.0.1", "address to listen on (default: 127.0.0.1, this machine)")
     port: int = option(8000, "port, 1-65535", type=port)
+    backend: str = backend_option()
+
+
+@dataclass(kw_only=True)
+class ExportOptions(RunOptions):
+    """``textcnn export``: a trained run as a graph for another runtime."""
+
+    format: str = option("onnx", "what to write: onnx (model.onnx, labels.json)", choices=("onnx",))
+    out: str | None = option(None, "folder to write to (default: the run folder)", metavar="DIR")
+    lookup: str = option(
+        "auto",
+        "also write model.lookup.onnx, the first convolution looked up per word (auto: where it applies and "
+        "its tables take at most 1 GiB)",
+        choices=("auto", "on", "off"),
+    )
 
 
 @dataclass(kw_only=True)

@@ -29,6 +29,7 @@ from .records import RunMetrics
 from .scoring import label_set, multi_label_scores, require_finite, single_label_scores
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
+BACKENDS = ("torch", "onnx")
 
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Run:
     threshold: float = 0.5
     temperature: float = 1.0  # single-label: probabilities are softmax(logits / T), T fitted on validation
     precompute: str = "off"  # look a TextCNN's first convolution up at inference: auto | on | off (see load)
+    backend: str = "torch"  # or onnx: predictions from the run's exported graph through ONNX Runtime
+    _onnx_model: nn.Module | None = field(default=None, init=False, repr=False)
     _fast_model: nn.Module | None = field(default=None, init=False, repr=False)
     _fast_for: str | None = field(default=None, init=False, repr=False)  # the precompute mode it was built for
 
@@ -59,6 +62,7 @@ class Run:
         device: str = "auto",
         *,
         precompute: str = "auto",
+        backend: str = "torch",
     ) -> Run:
         """Load a run folder; its weights must match the sha256 its ``run.json`` records.
 
@@ -69,9 +73,13 @@ class Run:
         faster than the convolution (the benchmarks page has the figures); a GPU computes the convolution
         faster than it gathers. ``on`` / ``off`` force it. The tables are built on the first
         prediction, so ``explain`` and ``filters``, which need the model itself, never pay for them.
+        ``backend="onnx"``: predictions come from the graph ``textcnn export`` wrote (the looked-up one
+        unless ``precompute="off"``), run by ONNX Runtime on the CPU; explanations still read the model.
         """
         if precompute not in PRECOMPUTE_CHOICES:
             raise ValueError(f"precompute must be one of {PRECOMPUTE_CHOICES}, got {precompute!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         folder = RunFolder.open(run_dir)
         path = folder.path
         _check_complete(folder)
@@ -101,6 +109,7 @@ class Run:
             threshold,
             temperature,
             precompute,
+            backend,
         )
 
     def fast_model(self) -> nn.Module | None:
@@ -110,6 +119,16 @@ class Run:
             self._fast_model = fast_inference_model(self.model, vocab_size, self.device, self.precompute)
             self._fast_for = self.precompute
         return self._fast_model
+
+    def inference_model(self) -> nn.Module:
+        """What predictions run: the ONNX graph (``backend="onnx"``), the looked-up TextCNN, or the model."""
+        if self.backend == "onnx":
+            if self._onnx_model is None:
+                from ..export.onnx import onnx_model
+
+                self._onnx_model = onnx_model(self.path, lookup=self.precompute != "off")
+            return self._onnx_model
+        return self.fast_model() or self.model
 
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
@@ -125,9 +144,10 @@ class Run:
             self.config.train, eval_batch_size=batch_size or self.config.train.eval_batch_size
         )
         batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
-        model = self.fast_model() or self.model  # the looked-up model computes in fp32 whatever the precision
+        model = self.inference_model()  # the looked-up model and ONNX compute in fp32 whatever the precision
         precision = resolve_precision(self.config.train.precision, self.device)
-        logits = predict_logits(model, batches, self.device, precision=precision)
+        device = torch.device("cpu") if self.backend == "onnx" else self.device
+        logits = predict_logits(model, batches, device, precision=precision)
         return require_finite(self.objective.probabilities(logits).numpy(), f"{self.path}: the model")
 
     @property

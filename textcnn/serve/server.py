@@ -12,7 +12,9 @@ from ..errors import UserError
 from ..runs.loaded import Run
 
 
-def serve(run_dir: str | Path, *, host: str, port: int, limits: ServeLimits, device: str = "auto") -> None:
+def serve(
+    run_dir: str | Path, *, host: str, port: int, limits: ServeLimits, device: str = "auto", backend: str = "torch"
+) -> None:
     """Load the run once and serve it until interrupted; the ``serving`` line is printed once the port is ours."""
     import uvicorn
 
@@ -20,7 +22,8 @@ def serve(run_dir: str | Path, *, host: str, port: int, limits: ServeLimits, dev
 
     sock = listen(host, port)
     try:
-        run = Run.load(run_dir, device=device)
+        run = Run.load(run_dir, device=device, backend=backend)
+        run.inference_model()  # a missing export is an error now, not at the first request
         print(json.dumps({"serving": str(run.path), "url": f"http://{host}:{port}/"}), flush=True)
         config = uvicorn.Config(create_app(run, limits), host=host, port=port, log_level="warning")
         uvicorn.Server(config).run(sockets=[sock])

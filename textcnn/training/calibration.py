@@ -18,16 +18,22 @@ import torch.nn.functional as F
 logger = logging.getLogger(__name__)
 
 BINS = 15  # equal-width confidence bins, as Guo et al. count the expected calibration error
+LIMITS = (0.05, 20.0)  # the temperatures allowed: beyond them the validation split says more about itself
 
 
 def fit_temperature(logits: torch.Tensor, labels: np.ndarray | torch.Tensor, *, steps: int = 100) -> float:
     """The temperature ``T > 0`` that minimises the NLL of ``softmax(logits / T)`` for ``labels``.
 
     ``logits`` ``(N, C)``; ``labels`` ``(N,)`` class indices. Fitted in log T, so T stays positive, by
-    L-BFGS from T = 1: one parameter, a few dozen evaluations of a convex function.
+    L-BFGS from T = 1: one parameter, a few dozen evaluations of a convex function. Where every
+    validation text is predicted right, the likelihood grows without end as T shrinks to 0: there is
+    nothing to fit, and T stays 1. A fitted T is kept within ``LIMITS``.
     """
     logits = logits.detach().double()  # (N, C)
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)  # (N,)
+    if bool((logits.argmax(dim=1) == labels).all()):
+        logger.info("temperature scaling: every validation text is predicted right; nothing to fit (T = 1)")
+        return 1.0
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([log_t], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
 
@@ -39,10 +45,10 @@ def fit_temperature(logits: torch.Tensor, labels: np.ndarray | torch.Tensor, *, 
 
     optimizer.step(nll)
     temperature = float(log_t.detach().exp())
-    if not np.isfinite(temperature) or temperature <= 0:  # degenerate validation logits: leave them as they are
+    if not np.isfinite(temperature):  # degenerate validation logits: leave them as they are
         logger.warning(f"temperature scaling gave {temperature}; keeping the softmax as it is (T = 1)")
         return 1.0
-    return temperature
+    return float(np.clip(temperature, *LIMITS))
 
 
 @dataclass(frozen=True)
