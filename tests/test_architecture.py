@@ -44,7 +44,7 @@ LAYERS = {
     "serve": 7,
     "cli": 8,
     "api": 9,
-    "sklearn": 9,
+    "sklearn": 10,
     "__init__": 10,
     "__main__": 10,
 }
