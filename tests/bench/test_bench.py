@@ -66,6 +66,8 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     assert textcnn.vectors_seconds is None and "missing" in textcnn.vectors_seconds_from  # tiny_vectors: no record
     assert textcnn.inference_precomputed.reviews_per_second_large_batch.median > 0  # on CPU, a TextCNN gets both
     assert report.models["lstm"].inference_precomputed is None and report.models["lstm"].vectors_seconds is None
+    assert textcnn.inference_onnx.reviews_per_second_large_batch.median > 0  # the onnx extra is in dev
+    assert report.models["lstm"].inference_onnx is None  # the LSTM does not export
     tfidf = report.peers["tfidf"]
     assert 0.5 <= tfidf.test_accuracy <= 1 and tfidf.train_seconds_total > 0 and tfidf.reviews_per_second > 0
     assert tfidf.chosen["C"] in [t["C"] for t in tfidf.tried] and tfidf.peak_rss_mib > 0
@@ -77,6 +79,7 @@ def test_bench_quick_end_to_end(tiny_data, tiny_vectors, tmp_path, capsys):
     ]
     assert nbsvm.val_accuracy == pytest.approx(max(t["val_accuracy"] for t in nbsvm.tried), abs=1e-4)
     assert "| nbsvm (NBSVM" in (out / "bench.md").read_text()
+    assert "textcnn inference through ONNX Runtime: " in (out / "bench.md").read_text()
     if "fasttext" in report.peers:  # installed with the dev extras; skipped with a note where it is missing
         fasttext = report.peers["fasttext"]
         assert fasttext.test_accuracy > 0 and fasttext.reviews_per_second > 0 and len(fasttext.tried) == 3

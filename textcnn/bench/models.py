@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ class FirstRun:
     parameters: int
     inference: InferenceResult
     inference_precomputed: InferenceResult | None
+    inference_onnx: InferenceResult | None
     test_accuracy: float
     train_seconds: float  # training only, validation excluded
     device: torch.device  # where it trained (train.device is shared, so the same for every model)
@@ -149,6 +151,7 @@ def _measure_first(config: RunConfig, data: PreparedData, prepared, trainer: Tra
         parameters=prepared.num_parameters,
         inference=time_inference(run, texts, options),
         inference_precomputed=_precomputed_inference(run, texts, options),
+        inference_onnx=_onnx_inference(run, texts, options, out),
         test_accuracy=_test_accuracy(model, prepared, trainer),
         train_seconds=sum(r.seconds for r in fit.history),
         device=trainer.device,
@@ -191,6 +194,23 @@ def _precomputed_inference(run: Run, texts: list[str], options: BenchOptions) ->
         return None if run.fast_model() is None else time_inference(run, texts, options)
     finally:
         run.precompute = "off"
+
+
+def _onnx_inference(run: Run, texts: list[str], options: BenchOptions, out: Path) -> InferenceResult | None:
+    """The same timing through ONNX Runtime (the looked-up graph where it exports), on the CPU; None where the
+    onnx extra is missing or the model does not export."""
+    from ..export.graphs import exportable
+    from ..export.onnx import export_graphs, onnx_available
+
+    if run.device.type != "cpu" or not onnx_available() or exportable(run.model) is not None:
+        return None
+    with tempfile.TemporaryDirectory(dir=out) as folder:
+        graphs = export_graphs(run.model, Path(folder), run.tokenizer.get_vocab_size())
+        run.use_onnx(graphs[-1])
+        try:
+            return time_inference(run, texts, options)
+        finally:
+            run.use_torch()
 
 
 def _test_accuracy(model, prepared, trainer: Trainer) -> float:

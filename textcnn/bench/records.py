@@ -85,6 +85,7 @@ class ModelBench:
     vectors_seconds: float | None = None
     vectors_seconds_from: str = ""  # where the vectors' seconds come from (their .json record)
     inference_precomputed: InferenceResult | None = None  # a TextCNN with its first layer looked up (CPU)
+    inference_onnx: InferenceResult | None = None  # the same through ONNX Runtime (the onnx extra; CPU)
 
 
 @dataclass

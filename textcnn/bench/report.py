@@ -104,6 +104,7 @@ def _model_bench(
         num_parameters=first.parameters,
         inference=first.inference,
         inference_precomputed=first.inference_precomputed,
+        inference_onnx=first.inference_onnx,
         test_accuracy=first.test_accuracy,
         train_seconds_total=prep_seconds + first.train_seconds + (vectors_seconds or 0.0),
         vectors_seconds=vectors_seconds,
@@ -175,6 +176,13 @@ def quality_table(report: BenchReport) -> list[str]:
             f"{e.inference.reviews_per_second_large_batch.median:,.0f} computed "
             f"(peak RSS {e.inference_precomputed.peak_rss_mib:.0f} vs {e.inference.peak_rss_mib:.0f} MiB)."
         )
+    for name, e in report.models.items():
+        if e.inference_onnx is not None:
+            rows.append(
+                f"\n{name} inference through ONNX Runtime: "
+                f"{e.inference_onnx.reviews_per_second_large_batch.median:,.0f} reviews/s "
+                f"(peak RSS {e.inference_onnx.peak_rss_mib:.0f} MiB)."
+            )
     return rows + [""]
 
 

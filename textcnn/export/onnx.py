@@ -56,22 +56,8 @@ def export_onnx(run, out: str | Path | None = None, *, lookup: str = "auto") -> 
     ``lookup``: ``auto`` writes the looked-up graph where it applies and its tables fit; ``on`` where it
     applies at all; ``off`` never.
     """
-    require_onnx()
-    reason = exportable(run.model)
-    if reason:
-        raise UserError(f"export: {reason}")
     out = Path(out) if out is not None else run.path
-    out.mkdir(parents=True, exist_ok=True)
-    model = run.model.to("cpu").float().eval()
-    graphs = [(ExportedTextCNN, ONNX_FILE)]
-    fits = table_bytes(model, run.tokenizer.get_vocab_size()) <= PRECOMPUTE_MAX_BYTES
-    if can_precompute(model) and (lookup == "on" or (lookup == "auto" and fits)):
-        graphs.append((ExportedLookup, LOOKUP_FILE))
-    written = []
-    for build, name in graphs:
-        _export(build(model).eval(), model, out / name, run.tokenizer.get_vocab_size())
-        written.append(out / name)
-        logger.info(f"export: {out / name} ({(out / name).stat().st_size / 2**20:.1f} MiB)")
+    written = export_graphs(run.model, out, run.tokenizer.get_vocab_size(), lookup=lookup)
     labels = {
         "class_names": run.class_names,
         "task": "multi-label" if run.multi_label else "single-label",
@@ -84,6 +70,34 @@ def export_onnx(run, out: str | Path | None = None, *, lookup: str = "auto") -> 
     if out.resolve() != run.path.resolve():
         atomic_write_text(out / "tokenizer.json", (run.path / "tokenizer.json").read_text(encoding="utf-8"))
     return [*written, out / LABELS_FILE]
+
+
+def export_graphs(model: nn.Module, out: Path, vocab_size: int, *, lookup: str = "auto") -> list[Path]:
+    """Write ``model.onnx`` (and ``model.lookup.onnx``, see :func:`export_onnx`) of a TextCNN to ``out``."""
+    require_onnx()
+    reason = exportable(model)
+    if reason:
+        raise UserError(f"export: {reason}")
+    out.mkdir(parents=True, exist_ok=True)
+    model = model.to("cpu").float().eval()
+    graphs = [(ExportedTextCNN, ONNX_FILE)]
+    fits = table_bytes(model, vocab_size) <= PRECOMPUTE_MAX_BYTES
+    if can_precompute(model) and (lookup == "on" or (lookup == "auto" and fits)):
+        graphs.append((ExportedLookup, LOOKUP_FILE))
+    written = []
+    for build, name in graphs:
+        _export(build(model).eval(), model, out / name, vocab_size)
+        written.append(out / name)
+        logger.info(f"export: {out / name} ({(out / name).stat().st_size / 2**20:.1f} MiB)")
+    return written
+
+
+def onnx_available() -> bool:
+    try:
+        require_onnx()
+    except UserError:
+        return False
+    return True
 
 
 def _sample(vocab_size: int, lengths: list[int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -130,6 +130,16 @@ class Run:
             return self._onnx_model
         return self.fast_model() or self.model
 
+    def use_onnx(self, graph: str | Path) -> None:
+        """Predict from the ONNX graph at ``graph`` from now on (``backend="onnx"``), e.g. one exported elsewhere."""
+        from ..export.onnx import OnnxModel
+
+        self._onnx_model, self.backend = OnnxModel(graph), "onnx"
+
+    def use_torch(self) -> None:
+        """Predict with the torch model again (``backend="torch"``)."""
+        self._onnx_model, self.backend = None, "torch"
+
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
 
