@@ -69,7 +69,7 @@ def test_table_size_is_vocabulary_by_taps_by_filters():
     model = _model("rand", (3, 4, 5), vocab=50)
     assert table_bytes(model, 50) == 4 * 50 * (3 + 4 + 5) * 7
     fast = PrecomputedTextCNN(model)
-    assert sum(t.numel() for t in fast.tables) == (50 + 1) * (3 + 4 + 5) * 7  # + the zero row per tap
+    assert sum(t.numel() for t in fast.tables) == (50 + 2) * (3 + 4 + 5) * 7  # + the zero and the pad row per tap
 
 
 def test_auto_uses_it_on_cpu_within_the_memory_cap_only():

@@ -66,22 +66,21 @@ class ExportedLookup(nn.Module):
     def __init__(self, model: TextClassifier) -> None:
         super().__init__()
         lookup = PrecomputedTextCNN(model)
-        self.tables = lookup.tables  # per kernel size (k, V + 1, F)
+        self.tables = lookup.tables  # per kernel size (k, V + 2, F): + the zero and the pad row
         self.biases = lookup.biases
         self.kernel_sizes = lookup.kernel_sizes
-        self.zero_id = lookup.zero_id
+        self.zero_id, self.pad_id = lookup.zero_id, lookup.pad_id
         self.head = model.classifier[-1]
         self.wide = model.wide
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         length = ids.shape[1]
-        ids = torch.where(mask, ids, torch.full_like(ids, self.zero_id))  # padding reads the zero row
-        maps = []
+        looked_up = torch.where(mask, ids, torch.full_like(ids, self.pad_id))  # padded positions: the pad row
+        pooled = []
         for k, table, bias in zip(self.kernel_sizes, self.tables, self.biases):
             before, after = same_padding(1, k)
-            padded = F.pad(ids, (before, after), value=self.zero_id)  # (B, L + k - 1)
+            padded = F.pad(looked_up, (before, after), value=self.zero_id)  # (B, L + k - 1)
             summed = sum(F.embedding(padded[:, t : t + length], table[t]) for t in range(k))  # (B, L, F)
-            maps.append(torch.relu(summed + bias))
-        maps = torch.cat(maps, dim=-1).transpose(1, 2)  # (B, L, K * F) -> (B, K * F, L)
-        logits = self.head(_pooled(maps, mask))
+            pooled.append(torch.relu(summed.amax(dim=1) + bias))  # (B, F): max first, as the lookup model
+        logits = self.head(torch.cat(pooled, dim=1))
         return logits if self.wide is None else logits + self.wide(ids, mask)
