@@ -3,8 +3,9 @@
     HF_HUB_OFFLINE=1 python scripts/profile_inference.py runs/textcnn_imdb --data ../shared/data/imdb
 
 Times each stage alone on the same texts (best of --repeats), in reviews per second, and the whole
-``Run.predict_proba`` with the first convolution computed and looked up. The stage rates say which one
-bounds the end-to-end rate: it can never beat the slowest stage.
+``Run.predict_proba`` with the first convolution computed and looked up, and through ONNX Runtime where
+the run was exported (``textcnn export RUN --format onnx``). The stage rates say which one bounds the
+end-to-end rate: it can never beat the slowest stage.
 """
 
 from __future__ import annotations
@@ -72,6 +73,21 @@ def main() -> None:
         run.precompute = mode
         rate = best_rate(lambda: run.predict_proba(texts, args.batch_size), n, args.repeats)
         print(f"{'end to end, precompute ' + mode:>28}: {rate:>9,.0f} reviews/s")
+    from textcnn.export.onnx import LOOKUP_FILE, ONNX_FILE, OnnxModel
+
+    for name in (ONNX_FILE, LOOKUP_FILE):
+        if (run.path / name).is_file():
+            graph = OnnxModel(run.path / name)
+            rate = best_rate(
+                lambda graph=graph: predict_logits(graph, eval_batches(ids, None, settings), run.device),
+                n,
+                args.repeats,
+            )
+            print(f"{'model, onnx ' + name:>28}: {rate:>9,.0f} reviews/s")
+            run.use_onnx(run.path / name)
+            rate = best_rate(lambda: run.predict_proba(texts, args.batch_size), n, args.repeats)
+            print(f"{'end to end, onnx ' + name:>28}: {rate:>9,.0f} reviews/s")
+            run.use_torch()
 
 
 if __name__ == "__main__":
