@@ -421,3 +421,13 @@ def test_class_weights_reach_the_loss(tiny_data, tmp_path, log_lines, monkeypatc
     _train_tiny(tiny_data, tmp_path / "weighted", "train.class_weight={pos: 3}", "train.epochs=1")
     assert any("class weights in the loss: neg 1, pos 3" in line for line in log_lines())
     assert seen and set(seen) == {(1.0, 3.0)}
+
+
+def test_predictions_are_the_same_when_tokenizing_runs_beside_the_model(tiny_run, monkeypatch):
+    import textcnn.runs.loaded as loaded
+
+    run = Run.load(tiny_run, device="cpu")
+    texts = [f"{word} film, {i} times" for i, word in enumerate(["superb", "awful", "dull", "moving"] * 5)]
+    whole = run.predict_proba(texts)
+    monkeypatch.setattr(loaded, "PIPELINE_CHUNK", 3)  # seven chunks, each tokenized while the one before runs
+    np.testing.assert_allclose(run.predict_proba(texts), whole, atol=1e-6)

@@ -26,7 +26,7 @@ def run(options: EvaluateOptions) -> int:
     bad = next((o for o in overrides if not o.partition("=")[0].strip().startswith("data.")), None)
     if bad is not None:
         raise UserError(f"evaluate --set changes only the data section (data.KEY=VALUE), not {bad!r}")
-    loaded = Run.load(options.run_dir, device=options.device)
+    loaded = Run.load(options.run_dir, device=options.device, backend=options.backend)
     data = load_config(loaded.path / "config.yaml", overrides).data
     print(json.dumps(loaded.evaluate(data, options.split, options.batch_size), indent=2))
     return 0

@@ -150,6 +150,14 @@ class CvOptions:
     progress: bool = progress_option(" (per-fold lines still print)")
 
 
+def backend_option() -> Any:
+    return option(
+        "torch",
+        "torch, or onnx: the graph 'textcnn export RUN --format onnx' wrote, run by ONNX Runtime (the onnx extra)",
+        choices=("torch", "onnx"),
+    )
+
+
 @dataclass(kw_only=True)
 class RunOptions:
     """A trained run to load, and where: every command that loads one."""
@@ -173,6 +181,7 @@ class EvaluateOptions(InferenceOptions):
 
     data: str | None = option(None, "dataset to score (default: the run's data.path)", metavar="PATH")
     overrides: list[str] = set_option("the run's data section (data.KEY only)")
+    backend: str = backend_option()
     split: str | None = option(
         None, "split to score (default: the run's test split: 'test', else 'validation')", metavar="NAME"
     )
@@ -198,14 +207,6 @@ class TextInputs(InferenceOptions):
         None,
         "of a .csv --file, e.g. ';' or '\\t' (default: the run's data.delimiter, else the one its lines show)",
         metavar="CHAR",
-    )
-
-
-def backend_option() -> Any:
-    return option(
-        "torch",
-        "torch, or onnx: the graph 'textcnn export RUN --format onnx' wrote, run by ONNX Runtime (the onnx extra)",
-        choices=("torch", "onnx"),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ..models.precomputed import PRECOMPUTE_CHOICES, fast_inference_model
 from ..text.batching import eval_batches
 from ..text.data import load_eval_split
 from ..text.inputs import check_texts
+from ..text.token_store import TokenStore
 from ..text.tokenizer import encode, load_tokenizer
 from ..training import objective_for, predict_logits, resolve_device, resolve_precision
 from .folder import FAILED, FINISHED, RunFolder, weight_mismatches
@@ -29,6 +31,7 @@ from .records import RunMetrics
 from .scoring import label_set, multi_label_scores, require_finite, single_label_scores
 
 RUN_FILES = ("config.yaml", "tokenizer.json", "model.safetensors")
+PIPELINE_CHUNK = 2048  # texts tokenized at a time while the model runs on the chunk before
 BACKENDS = ("torch", "onnx")
 
 
@@ -140,6 +143,21 @@ class Run:
         """Predict with the torch model again (``backend="torch"``)."""
         self._onnx_model, self.backend = None, "torch"
 
+    def _encoded(self, texts: list[str]) -> Iterator[TokenStore]:
+        """The texts' token ids, ``PIPELINE_CHUNK`` texts at a time, the next chunk tokenized on a thread while
+        the caller runs the model on this one (the tokenizer's Rust code does not hold the GIL)."""
+        chunks = [texts[i : i + PIPELINE_CHUNK] for i in range(0, len(texts), PIPELINE_CHUNK)]
+        if len(chunks) == 1:
+            yield encode(self.tokenizer, chunks[0])
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="textcnn-tokenize") as pool:
+            pending = pool.submit(encode, self.tokenizer, chunks[0])
+            for following in [*chunks[1:], None]:
+                ids = pending.result()
+                if following is not None:
+                    pending = pool.submit(encode, self.tokenizer, following)
+                yield ids
+
     def predict_proba(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Class probabilities ``(N, num_classes)`` for raw texts, in input order.
 
@@ -153,11 +171,13 @@ class Run:
         settings = dataclasses.replace(
             self.config.train, eval_batch_size=batch_size or self.config.train.eval_batch_size
         )
-        batches = eval_batches(encode(self.tokenizer, list(texts)), None, settings)
         model = self.inference_model()  # the looked-up model and ONNX compute in fp32 whatever the precision
         precision = resolve_precision(self.config.train.precision, self.device)
         device = torch.device("cpu") if self.backend == "onnx" else self.device
-        logits = predict_logits(model, batches, device, precision=precision)
+        parts = []
+        for ids in self._encoded(texts):
+            parts.append(predict_logits(model, eval_batches(ids, None, settings), device, precision=precision))
+        logits = torch.cat(parts)  # (N, C) in input order: each chunk's rows come back in its own order
         return require_finite(self.objective.probabilities(logits).numpy(), f"{self.path}: the model")
 
     @property
