@@ -67,6 +67,6 @@ def test_the_out_of_fold_file_may_not_be_the_data(tmp_path):
     data = tmp_path / "reviews.csv"
     data.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in zip(texts, labels)), encoding="utf-8")
     before = data.read_bytes()
-    with pytest.raises(UserError, match="--out-of-fold .* is the training data"):
+    with pytest.raises(UserError, match="--out-of-fold: .* is the training data"):
         cross_validate("configs/starter.yaml", 2, tmp_path / "cv", [f"data.path={data}"], out_of_fold_file=data)
     assert data.read_bytes() == before and not (tmp_path / "cv" / "cv.json").exists()

@@ -14,9 +14,10 @@ import statistics
 from pathlib import Path
 
 from ..config import RunConfig, load_config
-from ..errors import ConfigError, RunFolderError, UserError
+from ..errors import ConfigError, RunFolderError
 from ..util.progress import progress_bar
 from .folder import FINISHED, RunFolder
+from .predictions import check_output
 from .records import CrossValidation, FoldResult, RunMetrics
 from .training import resume_run, train_run
 
@@ -66,7 +67,7 @@ def cross_validate(
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out} is a file, not a folder")
     if out_of_fold_file is not None:
-        check_output_file(out_of_fold_file, config.data.path, "--out-of-fold")
+        check_output(out_of_fold_file, config.data.path, "--out-of-fold", what="the training data", harm="it")
     out.mkdir(parents=True, exist_ok=True)
     results = []
     bar = progress_bar(range(folds), enabled=progress, desc="folds", unit="fold")
@@ -92,15 +93,6 @@ def cross_validate(
     if out_of_fold_file is not None or suspects:
         _label_check([Path(r.run) for r in results], out, out_of_fold_file, suspects)
     return summary
-
-
-def check_output_file(path: str | Path, data_path: str, option: str) -> None:
-    """A one-line error when ``path`` is the data file itself, or a folder: writing it would destroy the input."""
-    path, data = Path(path), Path(data_path)
-    if path.is_dir():
-        raise UserError(f"{option} {path} is a folder; name a .csv file")
-    if path.exists() and data.exists() and (path.samefile(data) or data.is_dir() and data in path.resolve().parents):
-        raise UserError(f"{option} {path} is the training data (or inside its folder); name another file")
 
 
 def _label_check(run_dirs: list[Path], out: Path, out_of_fold_file: str | Path | None, suspects: int | None) -> None:

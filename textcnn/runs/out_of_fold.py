@@ -12,6 +12,7 @@ threshold they reach, is not their label. Those are the surest suspects.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 from collections.abc import Sequence
@@ -118,16 +119,14 @@ def label_suspects(oof: OutOfFold, top: int) -> list[dict]:
 
 def write_out_of_fold(oof: OutOfFold, path: str | Path) -> None:
     """A CSV of one line per row: row, fold, text, label, predicted, and p_CLASS for every class."""
-    import io
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "fold", "text", "label", "predicted", *(f"p_{name}" for name in oof.class_names)])
     predicted = oof.probs.argmax(axis=1)
+    names = oof.class_names
     for i in range(len(oof.labels)):
-        name = oof.class_names
         writer.writerow(
-            [int(oof.rows[i]), int(oof.folds[i]), oof.texts[i], name[oof.labels[i]], name[predicted[i]]]
+            [int(oof.rows[i]), int(oof.folds[i]), oof.texts[i], names[oof.labels[i]], names[predicted[i]]]
             + [f"{p:.6f}" for p in oof.probs[i]]
         )
     atomic_write_text(path, buffer.getvalue())
@@ -135,8 +134,6 @@ def write_out_of_fold(oof: OutOfFold, path: str | Path) -> None:
 
 def write_suspects(suspects: list[dict], path: str | Path) -> None:
     """The suspects as CSV, in rank order."""
-    import io
-
     buffer = io.StringIO()
     fields = ["rank", "row", "fold", "label", "predicted", "p_label", "p_predicted", "confident", "text"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")

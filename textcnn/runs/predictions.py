@@ -138,15 +138,24 @@ def records(
         yield record
 
 
-def check_output(output: str | Path, reading: str | Path | None = None, option: str = "--output") -> Path:
-    """A one-line error unless ``output`` can be written without harm: never the file being read
-    (compared by inode, so a link or another spelling of the path is caught too), never a folder,
-    and only into a folder that exists."""
+def check_output(
+    output: str | Path,
+    reading: str | Path | None = None,
+    option: str = "--output",
+    what: str = "the file being read (--file)",
+    harm: str = "its texts",
+) -> Path:
+    """A one-line error unless ``output`` can be written without harm: never the file being read (``what``;
+    compared by inode, so a link or another spelling of the path is caught too) nor a file inside the folder
+    being read, never a folder, and only into a folder that exists."""
     path = Path(output)
     if path.is_dir():
         raise UserError(f"{option}: {path} is a folder; name a file")
-    if reading is not None and path.exists() and Path(reading).exists() and path.samefile(reading):
-        raise UserError(f"{option}: {path} is the file being read (--file); writing it would destroy its texts")
+    read = Path(reading) if reading is not None else None
+    if read is not None and path.exists() and read.exists() and path.samefile(read):
+        raise UserError(f"{option}: {path} is {what}; writing it would destroy {harm}")
+    if read is not None and read.is_dir() and read.resolve() in path.resolve().parents:
+        raise UserError(f"{option}: {path} is inside the folder of {what}; writing it could destroy {harm}")
     if not path.parent.is_dir():
         raise UserError(f"{option}: the folder {path.parent} does not exist; create it first")
     return path
