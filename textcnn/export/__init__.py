@@ -1,6 +1,6 @@
 """Exporting a trained run for other runtimes: ONNX graphs (:mod:`.onnx`) built from export-ready modules
 (:mod:`.graphs`)."""
 
-from .graphs import ExportedTextCNN, exportable
+from .graphs import ExportedLookup, ExportedTextCNN, exportable
 
-__all__ = ["ExportedTextCNN", "exportable"]
+__all__ = ["ExportedLookup", "ExportedTextCNN", "exportable"]

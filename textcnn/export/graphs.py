@@ -4,9 +4,8 @@ The training modules pick kernels and paddings in Python from each input's shape
 'same' padding, the winners' pooling), which is fast in eager PyTorch but freezes one length into an
 exported graph. These modules fix everything that does not depend on the input at build time: the fused
 filter bank becomes one constant weight with constant padding, and max-over-time pooling a masked
-``amax``. :class:`ExportedTextCNN` computes the convolution. The looked-up TextCNN
-(:class:`~textcnn.models.precomputed.PrecomputedTextCNN`) needs no rewrite: its shapes follow the input
-already, and it exports as it is.
+``amax``. :class:`ExportedTextCNN` computes the convolution; :class:`ExportedLookup` looks it up
+(:class:`~textcnn.models.precomputed.PrecomputedTextCNN`'s tables, one gather per tap).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from torch import nn
 
 from ..layers.padding import same_padding
 from ..models.classifier import TextClassifier
+from ..models.precomputed import PrecomputedTextCNN
 from ..models.textcnn import is_textcnn
 
 
@@ -57,4 +57,30 @@ class ExportedTextCNN(nn.Module):
         x = F.pad(x, self.padding)  # (B, D, L + widest - 1)
         maps = torch.relu(F.conv1d(x, self.weight, self.bias))  # (B, K * F, L)
         logits = self.head(_pooled(maps, mask))  # (B, C)
+        return logits if self.wide is None else logits + self.wide(ids, mask)
+
+
+class ExportedLookup(nn.Module):
+    """The looked-up first convolution: per kernel size, the sum over taps of a gather from its table."""
+
+    def __init__(self, model: TextClassifier) -> None:
+        super().__init__()
+        lookup = PrecomputedTextCNN(model)
+        self.tables = lookup.tables  # per kernel size (k, V + 2, F): + the zero and the pad row
+        self.biases = lookup.biases
+        self.kernel_sizes = lookup.kernel_sizes
+        self.zero_id, self.pad_id = lookup.zero_id, lookup.pad_id
+        self.head = model.classifier[-1]
+        self.wide = model.wide
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        length = ids.shape[1]
+        looked_up = torch.where(mask, ids, torch.full_like(ids, self.pad_id))  # padded positions: the pad row
+        pooled = []
+        for k, table, bias in zip(self.kernel_sizes, self.tables, self.biases):
+            before, after = same_padding(1, k)
+            padded = F.pad(looked_up, (before, after), value=self.zero_id)  # (B, L + k - 1)
+            summed = sum(F.embedding(padded[:, t : t + length], table[t]) for t in range(k))  # (B, L, F)
+            pooled.append(torch.relu(summed.amax(dim=1) + bias))  # (B, F): max first, as the lookup model
+        logits = self.head(torch.cat(pooled, dim=1))
         return logits if self.wide is None else logits + self.wide(ids, mask)

@@ -27,9 +27,9 @@ import torch
 from torch import nn
 
 from ..errors import RunFolderError, UserError
-from ..models.precomputed import PRECOMPUTE_MAX_BYTES, PrecomputedTextCNN, can_precompute, table_bytes
+from ..models.precomputed import PRECOMPUTE_MAX_BYTES, can_precompute, table_bytes
 from ..util.files import atomic_write, atomic_write_text
-from .graphs import ExportedTextCNN, exportable
+from .graphs import ExportedLookup, ExportedTextCNN, exportable
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def export_graphs(model: nn.Module, out: Path, vocab_size: int, *, lookup: str =
     graphs = [(ExportedTextCNN, ONNX_FILE)]
     fits = table_bytes(model, vocab_size) <= PRECOMPUTE_MAX_BYTES
     if can_precompute(model) and (lookup == "on" or (lookup == "auto" and fits)):
-        graphs.append((PrecomputedTextCNN, LOOKUP_FILE))  # exports as it is
+        graphs.append((ExportedLookup, LOOKUP_FILE))
     written = []
     for build, name in graphs:
         _export(build(model).eval(), model, out / name, vocab_size)
