@@ -61,7 +61,13 @@ class ExportedTextCNN(nn.Module):
 
 
 class ExportedLookup(nn.Module):
-    """The looked-up first convolution: per kernel size, the sum over taps of a gather from its table."""
+    """The looked-up first convolution: per kernel size, the sum over taps of a gather from its table.
+
+    The same arithmetic as :class:`~textcnn.models.precomputed.PrecomputedTextCNN`, written with one
+    ``embedding`` per tap instead of ``unfold`` + ``embedding_bag``: that model exports as it is and gives
+    the same logits, but ONNX Runtime runs its ``embedding_bag`` orders of magnitude slower than these
+    gathers (scoring IMDB's test split: not done after 30 minutes, against 22 seconds here).
+    """
 
     def __init__(self, model: TextClassifier) -> None:
         super().__init__()
